@@ -1,0 +1,147 @@
+"""One descriptor file: bytes in, entities and problems out."""
+
+from __future__ import annotations
+
+import copy
+import posixpath
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from catalog.descriptor.loading import FileRefused, Limits, load_documents
+from catalog.descriptor.refs import DEFAULT_NAMESPACE, EntityName
+from catalog.descriptor.relations import Relation, entity_relations
+from catalog.descriptor.substitution import ReadFile, substitute
+from catalog.descriptor.validation import validate_entity
+
+Level = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    path: str
+    message: str
+    document: int | None = None
+    ref: str | None = None
+    level: Level = "error"
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedEntity:
+    ref: str
+    kind: str
+    namespace: str
+    name: str
+    path: str
+    document: int
+    descriptor: dict[str, Any]  # as written
+    entity: dict[str, Any]  # processed: namespace filled, placeholders resolved
+    relations: tuple[Relation, ...]
+
+    @property
+    def owner(self) -> str | None:
+        return next((r.target for r in self.relations if r.source == self.ref and r.type == "ownedBy"), None)
+
+
+@dataclass(slots=True)
+class FileResult:
+    entities: list[ParsedEntity] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    # Refs of documents that failed after their identity was known: their last good
+    # version stays in the catalog rather than vanishing because of one typo.
+    kept_refs: set[str] = field(default_factory=set)
+    # Some of the file could not be read (refused, or a YAML error that stopped the
+    # parser): entities that came from it before are kept, not removed.
+    incomplete: bool = False
+
+
+def parse_file(
+    data: bytes, path: str, *, limits: Limits = Limits(), read: ReadFile | None = None
+) -> FileResult:
+    """Parse, substitute and validate every document of one descriptor file."""
+    result = FileResult()
+    try:
+        documents = load_documents(data, limits)
+    except FileRefused as exc:
+        result.problems.append(Problem(path, f"{path}: {exc}"))
+        result.incomplete = True
+        return result
+    base_dir = posixpath.dirname(path)
+    for doc in documents:
+        if doc.error is not None:
+            message = f"{path}, document {doc.index + 1}: {doc.error}"
+            result.problems.append(Problem(path, message, doc.index))
+            result.incomplete = True
+        elif doc.value is not None:
+            _parse_document(doc.value, path, doc.index, base_dir, read, limits, result)
+    return result
+
+
+def _parse_document(
+    value: object,
+    path: str,
+    index: int,
+    base_dir: str,
+    read: ReadFile | None,
+    limits: Limits,
+    result: FileResult,
+) -> None:
+    where = f"{path}, document {index + 1}"
+    if not isinstance(value, dict):
+        result.problems.append(
+            Problem(path, f"{where}: Expected object at root, got {type(value).__name__}", index)
+        )
+        return
+    ref = identity(value)
+    processed, warnings = substitute(copy.deepcopy(value), base_dir, read, limits)
+    errors = validate_entity(processed)
+    if errors:
+        _reject(result, path, index, where, ref, errors)
+        return
+    processed["metadata"].setdefault("namespace", DEFAULT_NAMESPACE)
+    processed.setdefault("spec", {})
+    metadata = processed["metadata"]
+    name = EntityName(processed["kind"], metadata["namespace"], metadata["name"])
+    relations, ref_errors = entity_relations(
+        name.ref, name.kind, name.namespace, processed["spec"]
+    )
+    if ref_errors:
+        _reject(result, path, index, where, name.ref, ref_errors)
+        return
+    for warning in warnings:
+        result.problems.append(Problem(path, f"{where}: {warning}", index, name.ref, "warning"))
+    result.entities.append(
+        ParsedEntity(
+            ref=name.ref,
+            kind=name.kind,
+            namespace=name.namespace,
+            name=name.name,
+            path=path,
+            document=index,
+            descriptor=value,
+            entity=processed,
+            relations=tuple(relations),
+        )
+    )
+
+
+def _reject(
+    result: FileResult, path: str, index: int, where: str, ref: str | None, errors: list[str]
+) -> None:
+    label = f" ({ref})" if ref else ""
+    message = f"{where}{label}: " + "; ".join(errors)
+    result.problems.append(Problem(path, message, index, ref))
+    if ref:
+        result.kept_refs.add(ref)
+
+
+def identity(value: Mapping[str, Any]) -> str | None:
+    """The ref of a document when its kind and name are readable, valid or not."""
+    metadata = value.get("metadata")
+    kind = value.get("kind")
+    if not isinstance(metadata, Mapping) or not isinstance(kind, str):
+        return None
+    name, namespace = metadata.get("name"), metadata.get("namespace", DEFAULT_NAMESPACE)
+    if not isinstance(name, str) or not isinstance(namespace, str) or not name:
+        return None
+    return EntityName(kind, namespace, name).ref
