@@ -1,0 +1,188 @@
+"""Read a location's descriptor files from a tree, following Location entities.
+
+Everything here works on a `Tree` (a commit in git, or a folder for offline checks)
+and returns plain values; the database is not touched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from catalog.descriptor import FileResult, Limits, ParsedEntity, Problem, parse_file
+
+SYMLINK_MODE = 0o120000
+GLOB_CHARS = re.compile(r"[*?\[]")
+
+
+class Tree(Protocol):
+    def read(self, path: str) -> bytes: ...
+
+    def files(self) -> list[tuple[str, int]]: ...
+
+
+@dataclass(slots=True)
+class ReadResult:
+    entities: list[ParsedEntity] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    kept_refs: set[str] = field(default_factory=set)
+    incomplete_paths: set[str] = field(default_factory=set)
+    remote_targets: list[str] = field(default_factory=list)
+    content_hash: str = ""
+
+
+def glob_to_regex(pattern: str) -> re.Pattern[str]:
+    """`**` crosses folders, `*` and `?` stay inside one, as in shells and gitignore."""
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def is_glob(path: str) -> bool:
+    return bool(GLOB_CHARS.search(path))
+
+
+def clean_relative(path: str) -> str | None:
+    """A normalised path inside the repository, or None when it would leave it."""
+    if path.startswith(("/", "\\")) or "\\" in path or "\0" in path:
+        return None
+    normal = posixpath.normpath(path)
+    if normal in (".", "..") or normal.startswith("../"):
+        return None
+    return normal
+
+
+class LocationReader:
+    """Reads one location: the root file(s), then every Location target, once each."""
+
+    def __init__(self, tree: Tree, limits: Limits, max_files: int, max_entities: int) -> None:
+        self.tree = tree
+        self.limits = limits
+        self.max_files = max_files
+        self.max_entities = max_entities
+        self.result = ReadResult()
+        self._hash = hashlib.sha256()
+        self._seen: set[str] = set()
+        self._queue: deque[tuple[str, bool]] = deque()
+        self._listing: list[tuple[str, int]] | None = None
+
+    def read(self, root: str) -> ReadResult:
+        path = clean_relative(root)
+        if path is None:
+            self._problem(root, f"{root!r} is not a path inside the repository")
+        elif is_glob(path):
+            matches = self._glob(path)
+            if not matches:
+                self._problem(path, f"no file in the repository matches {path!r}")
+            self._queue.extend((match, True) for match in matches)
+        else:
+            self._queue.append((path, True))
+        while self._queue:
+            self._read_file(*self._queue.popleft())
+        self.result.content_hash = self._hash.hexdigest()
+        return self.result
+
+    def _read_bytes(self, path: str) -> bytes:
+        data = self.tree.read(path)
+        self._hash.update(f"{path}\0{len(data)}\0".encode())
+        self._hash.update(data)
+        return data
+
+    def _read_file(self, path: str, required: bool) -> None:
+        if path in self._seen:
+            return
+        self._seen.add(path)
+        if len(self._seen) > self.max_files:
+            self._problem(path, f"more than {self.max_files} descriptor files; {path} and later files were not read")
+            self.result.incomplete_paths.add(path)
+            self._queue.clear()
+            return
+        try:
+            data = self._read_bytes(path)
+        except FileNotFoundError:
+            if required:
+                self._problem(path, f"{path} not found")
+            return
+        except ValueError as exc:  # refused: symlink, too large, not a file
+            self._problem(path, str(exc))
+            self.result.incomplete_paths.add(path)
+            return
+        self._add(parse_file(data, path, limits=self.limits, read=self._read_bytes), path)
+
+    def _add(self, parsed: FileResult, path: str) -> None:
+        room = self.max_entities - len(self.result.entities)
+        if len(parsed.entities) > room:
+            self._problem(path, f"more than {self.max_entities} entities in this location; the rest of {path} was not read")
+            parsed.entities = parsed.entities[: max(room, 0)]
+            parsed.incomplete = True
+        self.result.entities.extend(parsed.entities)
+        self.result.problems.extend(parsed.problems)
+        self.result.kept_refs |= parsed.kept_refs
+        if parsed.incomplete:
+            self.result.incomplete_paths.add(path)
+        for entity in parsed.entities:
+            if entity.kind == "Location":
+                self._follow(entity)
+
+    def _follow(self, location: ParsedEntity) -> None:
+        spec = location.entity.get("spec", {})
+        targets = [spec["target"]] if spec.get("target") else []
+        targets += spec.get("targets") or []
+        required = spec.get("presence", "required") == "required"
+        base = posixpath.dirname(location.path)
+        for target in targets:
+            self._follow_target(location, target, base, required)
+
+    def _follow_target(self, location: ParsedEntity, target: str, base: str, required: bool) -> None:
+        where = f"{location.path} ({location.ref}): target {target!r}"
+        if target.startswith("file:") or target.startswith(("/", "\\")):
+            self._problem(location.path, f"{where} refused: only paths relative to the file are read, not absolute paths or file URLs", location.ref)
+        elif "://" in target or re.match(r"^[\w.-]+@[\w.-]+:", target):
+            self.result.remote_targets.append(target)
+        else:
+            path = clean_relative(posixpath.join(base, target))
+            if path is None:
+                self._problem(location.path, f"{where} refused: it leaves the repository", location.ref)
+            elif is_glob(path):
+                self._queue.extend((match, required) for match in self._glob(path))
+            else:
+                self._queue.append((path, required))
+
+    def _glob(self, pattern: str) -> list[str]:
+        if self._listing is None:
+            self._listing = self.tree.files()
+        regex = glob_to_regex(pattern)
+        matches = []
+        for path, mode in self._listing:
+            if regex.match(path):
+                if mode == SYMLINK_MODE:
+                    self._problem(path, f"{path} is a symbolic link; links are never followed")
+                else:
+                    matches.append(path)
+        return sorted(matches)
+
+    def _problem(self, path: str, message: str, ref: str | None = None) -> None:
+        self.result.problems.append(Problem(path, message, None, ref))
+
+
+def read_location(tree: Tree, root: str, *, limits: Limits, max_files: int, max_entities: int) -> ReadResult:
+    return LocationReader(tree, limits, max_files, max_entities).read(root)

@@ -1,0 +1,239 @@
+"""crawl_location: bring one location's entities up to date with its repository."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from catalog.descriptor import Limits, Problem
+from catalog.ingest import git as gitio
+from catalog.ingest.apply import ApplyStats, apply_read
+from catalog.ingest.reader import ReadResult, read_location
+from catalog.models import CrawlRun, Entity, Location
+from catalog.urlpolicy import RepoUrl, UrlRefused, check_repo_url, split_host_file_url
+
+logger = logging.getLogger(__name__)
+
+LOCK_NAMESPACE = 0x6772  # "gr": keeps our advisory locks apart from anyone else's
+
+
+def limits() -> Limits:
+    return Limits(
+        max_bytes=settings.GREENROOM_MAX_FILE_BYTES,
+        max_documents=settings.GREENROOM_MAX_DOCUMENTS,
+        max_depth=settings.GREENROOM_MAX_DEPTH,
+        max_nodes=settings.GREENROOM_MAX_NODES,
+    )
+
+
+def check_url(url: str) -> RepoUrl:
+    return check_repo_url(
+        url,
+        allowed_hosts=settings.GREENROOM_ALLOWED_GIT_HOSTS,
+        allow_local=settings.GREENROOM_ALLOW_LOCAL_REPOS,
+    )
+
+
+def mirror_path(location: Location) -> Path:
+    return Path(settings.DATA_DIR) / "mirrors" / f"{location.pk}.git"
+
+
+@contextmanager
+def location_lock(location_id: int) -> Iterator[bool]:
+    """Session advisory lock on PostgreSQL, so one location is crawled by one worker."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, location_id])
+        acquired = bool(cursor.fetchone()[0])
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, location_id])
+
+
+def crawl_location(location: Location, *, force: bool = False) -> CrawlRun | None:
+    """Crawl one location; coalesce with a crawl already running.
+
+    1. Take the location's lock. If another worker holds it, set `crawl_again` and
+       try once more (the holder may just have finished); otherwise leave.
+    2. Crawl. 3. If someone asked again meanwhile, crawl again (not forced).
+    Returns the last CrawlRun, or None when nothing needed doing.
+    """
+    location_id = location.pk
+    run: CrawlRun | None = None
+    while True:
+        with location_lock(location_id) as acquired:
+            if not acquired:
+                Location.objects.filter(pk=location_id).update(crawl_again=True)
+                with location_lock(location_id) as retried:
+                    if not retried:
+                        return run
+                    run = _crawl_locked(location_id, force) or run
+            else:
+                run = _crawl_locked(location_id, force) or run
+        if not Location.objects.filter(pk=location_id, crawl_again=True).exists():
+            return run
+        force = False
+
+
+def _crawl_locked(location_id: int, force: bool) -> CrawlRun | None:
+    Location.objects.filter(pk=location_id).update(crawl_again=False)
+    location = Location.objects.filter(pk=location_id).first()
+    if location is None:
+        return None  # unregistered meanwhile
+    return Crawl(location, force).run()
+
+
+class Crawl:
+    def __init__(self, location: Location, force: bool) -> None:
+        self.location = location
+        self.force = force
+        self.started = timezone.now()
+
+    def run(self) -> CrawlRun | None:
+        location = self.location
+        Location.objects.filter(pk=location.pk).update(
+            attempts=location.attempts + 1, last_crawl_started=self.started
+        )
+        if location.attempts >= settings.GREENROOM_CRAWL_MAX_ATTEMPTS:
+            # Earlier tries died mid-crawl (worker killed, time limit): stop looping.
+            return self._fail(None, f"gave up after {location.attempts} interrupted attempts")
+        try:
+            repo = check_url(location.url)
+            head = gitio.remote_head(repo, location.branch, timeout=settings.GREENROOM_GIT_TIMEOUT, allow_local=settings.GREENROOM_ALLOW_LOCAL_REPOS)
+        except UrlRefused as exc:
+            return self._fail(None, f"repository URL refused: {exc}")
+        except gitio.TransientGitError as exc:
+            self._fail(None, f"repository unreachable: {exc}")
+            raise
+        except gitio.GitError as exc:
+            return self._fail(None, str(exc))
+        if not self.force and head.commit == location.last_commit and location.status in (Location.Status.OK, Location.Status.WARNING):
+            self._finish(location.status, head.branch, head.commit, location.content_hash)
+            return None
+        run = CrawlRun.objects.create(location=location, forced=self.force, commit=head.commit, started_at=self.started)
+        try:
+            read = self._read(repo, head)
+        except gitio.TransientGitError as exc:
+            self._fail(run, f"fetch failed: {exc}")
+            raise
+        except (gitio.GitError, ValueError) as exc:
+            return self._fail(run, f"fetch failed: {exc}")
+        if not self.force and read.content_hash == location.content_hash and location.status in (Location.Status.OK, Location.Status.WARNING):
+            Entity.objects.filter(location=location).update(last_seen=timezone.now())
+            self._finish(location.status, head.branch, head.commit, read.content_hash)
+            return self._end(run, CrawlRun.Status.UNCHANGED, ApplyStats())
+        stats = self._apply(head, read)
+        status = Location.Status.WARNING if stats.errors else Location.Status.OK
+        self._finish(status, head.branch, head.commit, read.content_hash, error=_summary(stats.problems))
+        return self._end(run, CrawlRun.Status.SUCCEEDED, stats)
+
+    def _read(self, repo: RepoUrl, head: gitio.RemoteHead) -> ReadResult:
+        bare = gitio.fetch(mirror_path(self.location), repo, head.branch, timeout=settings.GREENROOM_GIT_TIMEOUT, allow_local=settings.GREENROOM_ALLOW_LOCAL_REPOS)
+        commit = bare.git.rev_parse(gitio.HEAD_REF)
+        if commit != head.commit:
+            head = gitio.RemoteHead(head.branch, commit)  # the branch moved: read what we have
+        tree = gitio.CommitTree(bare, commit, settings.GREENROOM_MAX_FILE_BYTES)
+        try:
+            return read_location(
+                tree,
+                self.location.path,
+                limits=limits(),
+                max_files=settings.GREENROOM_MAX_FILES_PER_LOCATION,
+                max_entities=settings.GREENROOM_MAX_ENTITIES_PER_LOCATION,
+            )
+        finally:
+            bare.close()
+
+    def _apply(self, head: gitio.RemoteHead, read: ReadResult) -> ApplyStats:
+        children, problems = resolve_remote_targets(read.remote_targets)
+        read.problems.extend(problems)
+        with transaction.atomic():
+            stats = apply_read(self.location, commit=head.commit, branch=head.branch, read=read)
+            if not read.incomplete_paths:
+                sync_children(self.location, children)
+        return stats
+
+    def _fail(self, run: CrawlRun | None, message: str) -> CrawlRun:
+        logger.warning("crawl of location %s failed: %s", self.location.pk, message)
+        if run is None:
+            run = CrawlRun.objects.create(location=self.location, forced=self.force, started_at=self.started)
+        self._finish(Location.Status.FAILED, self.location.resolved_branch, self.location.last_commit, self.location.content_hash, error=message)
+        run.error = message
+        return self._end(run, CrawlRun.Status.FAILED, ApplyStats())
+
+    def _finish(self, status: str, branch: str, commit: str, content_hash: str, *, error: str = "") -> None:
+        now = timezone.now()
+        interval = self.location.refresh_interval or settings.GREENROOM_REFRESH_INTERVAL
+        Location.objects.filter(pk=self.location.pk).update(
+            status=status,
+            resolved_branch=branch,
+            last_commit=commit,
+            content_hash=content_hash,
+            last_error=error,
+            last_crawl_finished=now,
+            next_crawl_at=now + timedelta(seconds=interval),
+            attempts=0,
+        )
+
+    @staticmethod
+    def _end(run: CrawlRun, status: str, stats: ApplyStats) -> CrawlRun:
+        run.status = status
+        run.finished_at = timezone.now()
+        run.added, run.changed, run.removed = stats.added, stats.changed, stats.removed
+        run.unchanged, run.errors = stats.unchanged, stats.errors
+        run.save()
+        return run
+
+
+def _summary(problems: list[Problem]) -> str:
+    errors = [p for p in problems if p.level == "error"]
+    if not errors:
+        return ""
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return errors[0].message + more
+
+
+def resolve_remote_targets(targets: list[str]) -> tuple[list[tuple[str, str, str]], list[Problem]]:
+    """Location targets naming other repositories: those the URL policy allows."""
+    children: list[tuple[str, str, str]] = []
+    problems: list[Problem] = []
+    for target in targets:
+        parts = split_host_file_url(target)
+        try:
+            repo = check_url(parts.repo_url)
+        except UrlRefused as exc:
+            problems.append(Problem("", f"Location target {target!r} refused: {exc}"))
+            continue
+        children.append((repo.url, parts.branch or "", parts.path or "catalog-info.yaml"))
+    return children, problems
+
+
+def sync_children(location: Location, children: list[tuple[str, str, str]]) -> None:
+    """Register repositories named by Location targets; drop those no longer named."""
+    from catalog.locations import unregister_location
+    from catalog.tasks import enqueue_crawl
+
+    wanted = set(children)
+    current = {(c.url, c.branch, c.path): c for c in location.children.all()}
+    for key, child in current.items():
+        if key not in wanted:
+            unregister_location(child)
+    existing = {
+        (loc.url, loc.branch, loc.path)
+        for loc in Location.objects.filter(url__in=[url for url, _, _ in wanted])
+    }
+    for url, branch, path in sorted(wanted - existing):
+        child = Location.objects.create(url=url, branch=branch, path=path, parent=location)
+        enqueue_crawl(child.pk)

@@ -1,0 +1,84 @@
+"""Registering and unregistering locations: shared by the CLI, web pages and API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from catalog.ingest.apply import apply_read
+from catalog.ingest.git import is_valid_branch
+from catalog.ingest.reader import ReadResult, clean_relative
+from catalog.ingest.sync import check_url
+from catalog.models import Location
+
+DEFAULT_PATH = "catalog-info.yaml"
+
+
+class RegistrationError(ValueError):
+    """A registration refused before anything was stored; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    url: str
+    branch: str
+    path: str
+
+
+def validate_target(url: str, branch: str = "", path: str = "") -> Target:
+    """Check a registration against the URL policy and path rules, without storing it."""
+    from catalog.urlpolicy import UrlRefused
+
+    try:
+        repo = check_url(url)
+    except UrlRefused as exc:
+        raise RegistrationError(f"{url!r}: {exc}") from None
+    branch = branch.strip()
+    if branch and not is_valid_branch(branch):
+        raise RegistrationError(f"{branch!r} is not a valid branch name")
+    clean = clean_relative((path or DEFAULT_PATH).strip())
+    if clean is None:
+        raise RegistrationError(f"{path!r} is not a path inside the repository")
+    return Target(repo.url, branch, clean)
+
+
+def register_location(url: str, branch: str = "", path: str = "") -> tuple[Location, bool]:
+    """Register a repository (idempotent) and queue its first crawl."""
+    from catalog.tasks import enqueue_crawl
+
+    target = validate_target(url, branch, path)
+    with transaction.atomic():
+        location, created = Location.objects.get_or_create(url=target.url, branch=target.branch, path=target.path)
+        if created:
+            enqueue_crawl(location.pk)
+    return location, created
+
+
+def register_many(targets: list[Target]) -> list[Location]:
+    """Register many already-validated targets in bulk; returns the new locations."""
+    from catalog.tasks import enqueue_crawl
+
+    with transaction.atomic():
+        wanted = {(t.url, t.branch, t.path) for t in targets}
+        existing = set(
+            Location.objects.filter(url__in=[t.url for t in targets]).values_list("url", "branch", "path")
+        )
+        new = [Location(url=u, branch=b, path=p) for (u, b, p) in sorted(wanted - existing)]
+        Location.objects.bulk_create(new, batch_size=1000)
+        created = list(
+            Location.objects.filter(url__in=[loc.url for loc in new]).order_by("id")
+        )
+        created = [loc for loc in created if (loc.url, loc.branch, loc.path) in wanted - existing]
+        for location in created:
+            enqueue_crawl(location.pk)
+    return created
+
+
+def unregister_location(location: Location) -> None:
+    """Remove a location and everything it produced, with a revision for each entity."""
+    for child in location.children.all():
+        unregister_location(child)
+    with transaction.atomic():
+        apply_read(location, commit=location.last_commit, branch=location.resolved_branch, read=ReadResult())
+        location.delete()

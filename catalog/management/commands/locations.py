@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from catalog.models import Location
+
+
+class Command(BaseCommand):
+    help = "List registered locations with their crawl status."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        for loc in Location.objects.all().iterator():
+            finished = loc.last_crawl_finished.isoformat(timespec="seconds") if loc.last_crawl_finished else "never"
+            self.stdout.write(f"{loc.pk}\t{loc.status}\t{loc.last_commit[:12] or '-'}\t{finished}\t{loc}")

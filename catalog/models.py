@@ -1,0 +1,195 @@
+"""Catalog storage: what was registered, what it produced, and what happened."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+
+class Location(models.Model):
+    """A registered repository (plus path or glob) that the crawler reads."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        OK = "ok", "OK"
+        WARNING = "warning", "Processed with errors"
+        FAILED = "failed", "Failed"
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    url = models.CharField(max_length=2048)
+    branch = models.CharField(max_length=255, blank=True, help_text="Empty: the remote's default branch.")
+    path = models.CharField(max_length=1024, default="catalog-info.yaml", help_text="File path or glob.")
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+        help_text="The location whose Location entity named this repository.",
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    resolved_branch = models.CharField(max_length=255, blank=True)
+    last_commit = models.CharField(max_length=64, blank=True)
+    content_hash = models.CharField(max_length=64, blank=True)
+    last_error = models.TextField(blank=True)
+    last_crawl_started = models.DateTimeField(null=True, blank=True)
+    last_crawl_finished = models.DateTimeField(null=True, blank=True)
+    next_crawl_at = models.DateTimeField(default=timezone.now, db_index=True)
+    refresh_interval = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds; empty: the default.")
+    crawl_again = models.BooleanField(default=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["url", "branch", "path"], name="location_unique_target"),
+        ]
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        branch = f"@{self.branch}" if self.branch else ""
+        return f"{self.url}{branch}:{self.path}"
+
+    @property
+    def target(self) -> str:
+        return str(self)
+
+
+class CrawlRun(models.Model):
+    """One crawl of one location: when, which commit, what it changed, how it ended."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        UNCHANGED = "unchanged", "Unchanged"
+        FAILED = "failed", "Failed"
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="runs")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    forced = models.BooleanField(default=False)
+    commit = models.CharField(max_length=64, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    added = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    removed = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    errors = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["location", "-started_at"], name="crawlrun_location_recent")]
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"crawl {self.pk} of location {self.location_id}: {self.status}"
+
+
+class Entity(models.Model):
+    """Every kind in one envelope, as Backstage has it."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    ref = models.CharField(max_length=400, unique=True)
+    kind = models.CharField(max_length=63)
+    namespace = models.CharField(max_length=63)
+    name = models.CharField(max_length=255)
+    owner_ref = models.CharField(max_length=400, blank=True, db_index=True)
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="entities")
+    path = models.CharField(max_length=1024)
+    commit = models.CharField(max_length=64, help_text="The commit this content was read at.")
+    descriptor = models.JSONField(help_text="The document as written.")
+    processed = models.JSONField(help_text="Namespace filled, placeholders resolved, annotations added.")
+    body = models.JSONField(help_text="What the API serves: processed + uid, etag, relations, status.")
+    content_hash = models.CharField(max_length=64)
+    etag = models.CharField(max_length=64)
+    first_seen = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["kind", "namespace", "name"], name="entity_kind_ns_name"),
+        ]
+        verbose_name_plural = "entities"
+        ordering = ["ref"]
+
+    def __str__(self) -> str:
+        return self.ref
+
+
+class Relation(models.Model):
+    """One directed relation. `origin` is the entity whose spec produced it.
+
+    Both directions of a pair share an origin and are replaced together when that
+    entity is ingested again. Source and target are text refs: either may not exist.
+    """
+
+    origin = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="produced_relations")
+    source_ref = models.CharField(max_length=400)
+    type = models.CharField(max_length=63)
+    target_ref = models.CharField(max_length=400)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["source_ref", "type"], name="relation_source"),
+            models.Index(fields=["target_ref", "type"], name="relation_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_ref} {self.type} {self.target_ref}"
+
+
+class ProcessingError(models.Model):
+    """A problem found while crawling a location; replaced by the next crawl."""
+
+    class Level(models.TextChoices):
+        ERROR = "error", "Error"
+        WARNING = "warning", "Warning"
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="errors")
+    path = models.CharField(max_length=1024, blank=True)
+    entity_ref = models.CharField(max_length=400, blank=True, db_index=True)
+    level = models.CharField(max_length=8, choices=Level.choices, default=Level.ERROR)
+    message = models.TextField()
+    commit = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["location_id", "path", "id"]
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class EntityRevision(models.Model):
+    """Append-only history: one row per add, change and removal of an entity."""
+
+    class Action(models.TextChoices):
+        ADDED = "added", "Added"
+        CHANGED = "changed", "Changed"
+        REMOVED = "removed", "Removed"
+
+    entity_uid = models.UUIDField()
+    ref = models.CharField(max_length=400)
+    kind = models.CharField(max_length=63)
+    action = models.CharField(max_length=8, choices=Action.choices)
+    owner_ref = models.CharField(max_length=400, blank=True)
+    location = models.ForeignKey(Location, null=True, on_delete=models.SET_NULL, related_name="+")
+    repository = models.CharField(max_length=2048)
+    path = models.CharField(max_length=1024)
+    commit = models.CharField(max_length=64)
+    descriptor = models.JSONField(null=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["ref", "recorded_at"], name="revision_ref_time"),
+            models.Index(fields=["owner_ref", "recorded_at"], name="revision_owner_time"),
+            models.Index(fields=["recorded_at"], name="revision_time"),
+        ]
+        ordering = ["recorded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.ref} {self.action} at {self.commit[:12]}"

@@ -1,0 +1,77 @@
+"""Celery tasks: thin wrappers that take ids and call one domain function."""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.ingest.git import TransientGitError
+from catalog.ingest.sync import crawl_location
+from catalog.models import Location
+
+logger = logging.getLogger(__name__)
+
+REFRESH_BATCH = 1000
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=300,
+    time_limit=360,
+    autoretry_for=(TransientGitError,),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=settings.GREENROOM_CRAWL_MAX_RETRIES,
+)
+def crawl_location_task(location_id: int, force: bool = False) -> int | None:
+    location = Location.objects.filter(pk=location_id).first()
+    if location is None:
+        return None  # unregistered after it was queued
+    run = crawl_location(location, force=force)
+    return run.pk if run else None
+
+
+@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+def refresh_due_task() -> int:
+    return refresh_due()
+
+
+def enqueue_crawl(location_id: int, *, force: bool = False, countdown: float = 0) -> None:
+    """Queue a crawl once the current transaction commits (workers see the rows)."""
+    transaction.on_commit(
+        lambda: crawl_location_task.apply_async((location_id, force), countdown=countdown or None)
+    )
+
+
+def refresh_due(limit: int = REFRESH_BATCH) -> int:
+    """Claim locations whose refresh is due and queue their crawls, spread with jitter.
+
+    FOR UPDATE SKIP LOCKED lets several beat or worker processes claim without
+    double-queuing; pushing next_crawl_at forward is the claim.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        due = list(
+            Location.objects.select_for_update(skip_locked=True)
+            .filter(next_crawl_at__lte=now)
+            .order_by("next_crawl_at")
+            .values_list("pk", "refresh_interval")[:limit]
+        )
+        by_interval: dict[int, list[int]] = {}
+        for pk, interval in due:
+            by_interval.setdefault(interval or settings.GREENROOM_REFRESH_INTERVAL, []).append(pk)
+        for seconds, pks in by_interval.items():
+            Location.objects.filter(pk__in=pks).update(next_crawl_at=now + timedelta(seconds=seconds))
+        spread = min(30.0, len(due) / 50)
+        for pk, _ in due:
+            enqueue_crawl(pk, countdown=random.uniform(0, spread))  # noqa: S311
+    logger.info("queued %d due locations", len(due))
+    return len(due)
