@@ -33,7 +33,7 @@ def validate_target(url: str, branch: str = "", path: str = "") -> Target:
     try:
         repo = check_url(url)
     except UrlRefused as exc:
-        raise RegistrationError(f"{url!r}: {exc}") from None
+        raise RegistrationError(str(exc)) from None  # never echo the URL: it may hold a secret
     branch = branch.strip()
     if branch and not is_valid_branch(branch):
         raise RegistrationError(f"{branch!r} is not a valid branch name")

@@ -112,6 +112,7 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
     # Eager tasks and a dev server share one file: wait for locks instead of failing.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}
 

@@ -1,0 +1,102 @@
+"""End to end on real infrastructure: a Celery worker on the Redis broker, PostgreSQL."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+import psycopg
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+from django.db import connection
+
+from catalog.ingest.sync import LOCK_NAMESPACE, crawl_location
+from catalog.locations import register_location
+from catalog.models import CrawlRun, Entity, Location
+from catalog.tasks import crawl_location_task
+from portal.celery import app
+
+GOOD = """\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata: {name: good}
+spec: {type: service, lifecycle: production, owner: team-a}
+"""
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for the worker")
+        time.sleep(0.1)
+
+
+@pytest.fixture
+def live_worker() -> Iterator[None]:
+    if not settings.CELERY_BROKER_URL:
+        pytest.fail("CELERY_BROKER_URL must name the test broker (make test sets it)")
+    app.conf.task_always_eager = False
+    app.control.purge()
+    with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"):
+        yield
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_register_and_refresh_through_a_real_worker(repos, live_worker):
+    repo = repos.create("repo", {"catalog-info.yaml": GOOD})
+    location, created = register_location(repo.url)  # queues the first crawl on commit
+    assert created
+    wait_for(lambda: Entity.objects.filter(ref="component:default/good").exists())
+
+    repo.commit({"catalog-info.yaml": GOOD.replace("team-a", "team-b")})
+    crawl_location_task.delay(location.pk)
+    wait_for(lambda: Entity.objects.get(ref="component:default/good").owner_ref == "group:default/team-b")
+    assert Location.objects.get(pk=location.pk).last_commit == repo.head()
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_crawl_requests_costs_few_crawls(repos, live_worker):
+    repo = repos.create("repo", {"catalog-info.yaml": GOOD})
+    location, _ = register_location(repo.url)
+    wait_for(lambda: Location.objects.get(pk=location.pk).last_crawl_finished is not None)
+    repo.commit({"catalog-info.yaml": GOOD.replace("team-a", "team-c")})
+    for _ in range(20):
+        crawl_location_task.delay(location.pk, True)
+    wait_for(lambda: Entity.objects.get(ref="component:default/good").owner_ref == "group:default/team-c")
+    time.sleep(1)
+    # Forced crawls that find the lock taken coalesce into a "crawl again" flag.
+    assert CrawlRun.objects.filter(location=location).count() < 20
+
+
+@pytest.mark.skipif("postgresql" not in settings.DATABASES["default"]["ENGINE"], reason="advisory locks are PostgreSQL's")
+@pytest.mark.django_db
+def test_a_location_locked_elsewhere_is_flagged_not_crawled_twice(repos):
+    repo = repos.create("repo", {"catalog-info.yaml": GOOD})
+    location, _ = register_location(repo.url)
+    params = connection.get_connection_params()
+    dsn = {k: v for k, v in params.items() if k in ("host", "port", "user", "password", "dbname")}
+    with psycopg.connect(**dsn, autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s, %s)", [LOCK_NAMESPACE, location.pk])
+        assert crawl_location(location) is None
+        assert Location.objects.get(pk=location.pk).crawl_again
+        assert not CrawlRun.objects.exists()
+    run = crawl_location(Location.objects.get(pk=location.pk))
+    assert run.status == CrawlRun.Status.SUCCEEDED
+    assert not Location.objects.get(pk=location.pk).crawl_again
+
+
+@pytest.mark.django_db
+def test_a_crawl_interrupted_too_often_gives_up(repos, settings):
+    repo = repos.create("repo", {"catalog-info.yaml": GOOD})
+    location, _ = register_location(repo.url)
+    # Workers that died mid-crawl leave their attempt counted and nothing else.
+    Location.objects.filter(pk=location.pk).update(attempts=settings.GREENROOM_CRAWL_MAX_ATTEMPTS)
+    run = crawl_location(Location.objects.get(pk=location.pk))
+    assert run.status == CrawlRun.Status.FAILED
+    assert "gave up" in run.error
+    assert Location.objects.get(pk=location.pk).attempts == 0
+    assert crawl_location(Location.objects.get(pk=location.pk)).status == CrawlRun.Status.SUCCEEDED
