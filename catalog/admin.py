@@ -2,20 +2,50 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from catalog.models import CrawlRun, Entity, EntityRevision, Location, ProcessingError, Relation
+from catalog.models import (
+    CrawlRun,
+    Entity,
+    EntityRevision,
+    Location,
+    ProcessingError,
+    Relation,
+)
 
 
 @admin.register(Location)
 class LocationAdmin(admin.ModelAdmin):
-    list_display = ["id", "url", "branch", "path", "status", "last_commit", "last_crawl_finished"]
+    list_display = [
+        "id",
+        "url",
+        "branch",
+        "path",
+        "status",
+        "last_commit",
+        "last_crawl_finished",
+    ]
     list_filter = ["status"]
     search_fields = ["url", "path"]
-    readonly_fields = ["uid", "last_commit", "content_hash", "last_crawl_started", "last_crawl_finished", "last_error"]
+    readonly_fields = [
+        "uid",
+        "last_commit",
+        "content_hash",
+        "last_crawl_started",
+        "last_crawl_finished",
+        "last_error",
+    ]
 
 
 @admin.register(Entity)
 class EntityAdmin(admin.ModelAdmin):
-    list_display = ["ref", "kind", "namespace", "owner_ref", "location", "path", "updated_at"]
+    list_display = [
+        "ref",
+        "kind",
+        "namespace",
+        "owner_ref",
+        "location",
+        "path",
+        "updated_at",
+    ]
     list_filter = ["kind", "namespace"]
     search_fields = ["ref", "name", "owner_ref"]
     list_select_related = ["location"]
@@ -38,7 +68,18 @@ class ProcessingErrorAdmin(admin.ModelAdmin):
 
 @admin.register(CrawlRun)
 class CrawlRunAdmin(admin.ModelAdmin):
-    list_display = ["id", "location", "status", "commit", "started_at", "finished_at", "added", "changed", "removed", "errors"]
+    list_display = [
+        "id",
+        "location",
+        "status",
+        "commit",
+        "started_at",
+        "finished_at",
+        "added",
+        "changed",
+        "removed",
+        "errors",
+    ]
     list_filter = ["status"]
     list_select_related = ["location"]
 

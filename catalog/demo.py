@@ -331,20 +331,17 @@ def commit_file(repo: Path, relpath: str, content: str | None, message: str) -> 
         index_env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
         _git(["read-tree", "HEAD"], repo, extra_env=index_env)
         if content is None:
-            _git(
-                ["update-index", "--force-remove", "--", relpath],
-                repo,
-                extra_env=index_env,
-            )
+            # Mode 0 removes the entry; `--force-remove` would want a work tree.
+            entry = f"0 {'0' * 40}\t{relpath}\n"
         else:
-            blob = _git(
-                ["hash-object", "-w", "--stdin"], repo, stdin=content.encode()
-            ).strip()
-            _git(
-                ["update-index", "--add", "--cacheinfo", f"100644,{blob},{relpath}"],
-                repo,
-                extra_env=index_env,
-            )
+            blob = _git(["hash-object", "-w", "--stdin"], repo, stdin=content.encode())
+            entry = f"100644 {blob.strip()}\t{relpath}\n"
+        _git(
+            ["update-index", "--index-info"],
+            repo,
+            stdin=entry.encode(),
+            extra_env=index_env,
+        )
         tree = _git(["write-tree"], repo, extra_env=index_env).strip()
     sha = _git(
         ["commit-tree", tree, "-p", parent[0], "-m", message], repo, timestamp=timestamp
@@ -1570,12 +1567,16 @@ def _synthetic_foundation() -> list[Doc]:
     return docs
 
 
+def _slot_kind(slot: int) -> str:
+    return _SLOT_KINDS[slot % len(_SLOT_KINDS)]
+
+
 def _synthetic_name(repo: int, slot: int, entities_per_repo: int) -> str | None:
     # Repo 0 starts with the foundation documents; its low slots are not
     # regular entities, so references to them would dangle.
     if slot >= entities_per_repo or (repo == 0 and slot < _FOUNDATION_SIZE):
         return None
-    return f"{_SLOT_PREFIX[_SLOT_KINDS[slot % len(_SLOT_KINDS)]]}-{repo:05d}-{slot:03d}"
+    return f"{_SLOT_PREFIX[_slot_kind(slot)]}-{repo:05d}-{slot:03d}"
 
 
 _SYNTH_OPENAPI = """\
@@ -1613,13 +1614,11 @@ def _synthetic_documents(
     ]
     local_apis = [n for n in names if n and n.startswith("api-")]
     local_resources = [n for n in names if n and n.startswith("res-")]
-    api_slots = [s for s in range(entities_per_repo) if _SLOT_KINDS[s % 10] == "A"] or [
-        0
-    ]
+    api_slots = [s for s in range(entities_per_repo) if _slot_kind(s) == "A"]
     for slot, name in enumerate(names):
         if name is None:
             continue
-        kind = _SLOT_KINDS[slot % len(_SLOT_KINDS)]
+        kind = _slot_kind(slot)
         owner = f"synth-team-{rng.randrange(SYNTHETIC_TEAMS)}"
         system = f"synth-system-{rng.randrange(SYNTHETIC_SYSTEMS)}"
         meta: Doc = {
@@ -1643,9 +1642,12 @@ def _synthetic_documents(
                 spec["providesApis"] = [rng.choice(local_apis)]
             # Cross-repo consumption so API relations span repositories.
             other = rng.randrange(repos)
-            consumed = _synthetic_name(other, rng.choice(api_slots), entities_per_repo)
-            if consumed and consumed.startswith("api-") and other != repo:
-                spec["consumesApis"] = [consumed]
+            if api_slots and other != repo:
+                slot_name = _synthetic_name(
+                    other, rng.choice(api_slots), entities_per_repo
+                )
+                if slot_name:
+                    spec["consumesApis"] = [slot_name]
             if local_resources and rng.random() < 0.5:
                 spec["dependsOn"] = [f"resource:{rng.choice(local_resources)}"]
             docs.append(_entity("Component", meta, spec))
@@ -1687,7 +1689,10 @@ def build_synthetic_org(
     Components, APIs with small inline definitions and Resources, names unique
     across the org.  Repo 0 starts with the groups (``synth-org``,
     ``synth-team-0..3``) and systems (``synth-system-0..2``) that every owner
-    and system reference points at; these count towards its quota.
+    and system reference points at; these count towards its quota (below
+    eight entities per repo some of them are cut off and references dangle).
+    A repo's content depends on ``repos`` and ``seed`` (cross-repo API
+    consumers), so changing either rebuilds every repository.
 
     Written with one ``git init --bare`` (copied as a skeleton) + one
     ``git fast-import`` per repo, in a thread pool (about 6 s for 1,000 repos

@@ -27,13 +27,15 @@ class Target:
 
 
 def validate_target(url: str, branch: str = "", path: str = "") -> Target:
-    """Check a registration against the URL policy and path rules, without storing it."""
+    """Check a registration against the URL policy and path rules; store nothing."""
     from catalog.urlpolicy import UrlRefused
 
     try:
         repo = check_url(url)
     except UrlRefused as exc:
-        raise RegistrationError(str(exc)) from None  # never echo the URL: it may hold a secret
+        raise RegistrationError(
+            str(exc)
+        ) from None  # never echo the URL: it may hold a secret
     branch = branch.strip()
     if branch and not is_valid_branch(branch):
         raise RegistrationError(f"{branch!r} is not a valid branch name")
@@ -43,13 +45,17 @@ def validate_target(url: str, branch: str = "", path: str = "") -> Target:
     return Target(repo.url, branch, clean)
 
 
-def register_location(url: str, branch: str = "", path: str = "") -> tuple[Location, bool]:
+def register_location(
+    url: str, branch: str = "", path: str = ""
+) -> tuple[Location, bool]:
     """Register a repository (idempotent) and queue its first crawl."""
     from catalog.tasks import enqueue_crawl
 
     target = validate_target(url, branch, path)
     with transaction.atomic():
-        location, created = Location.objects.get_or_create(url=target.url, branch=target.branch, path=target.path)
+        location, created = Location.objects.get_or_create(
+            url=target.url, branch=target.branch, path=target.path
+        )
         if created:
             enqueue_crawl(location.pk)
     return location, created
@@ -62,14 +68,22 @@ def register_many(targets: list[Target]) -> list[Location]:
     with transaction.atomic():
         wanted = {(t.url, t.branch, t.path) for t in targets}
         existing = set(
-            Location.objects.filter(url__in=[t.url for t in targets]).values_list("url", "branch", "path")
+            Location.objects.filter(url__in=[t.url for t in targets]).values_list(
+                "url", "branch", "path"
+            )
         )
-        new = [Location(url=u, branch=b, path=p) for (u, b, p) in sorted(wanted - existing)]
+        new = [
+            Location(url=u, branch=b, path=p) for (u, b, p) in sorted(wanted - existing)
+        ]
         Location.objects.bulk_create(new, batch_size=1000)
         created = list(
             Location.objects.filter(url__in=[loc.url for loc in new]).order_by("id")
         )
-        created = [loc for loc in created if (loc.url, loc.branch, loc.path) in wanted - existing]
+        created = [
+            loc
+            for loc in created
+            if (loc.url, loc.branch, loc.path) in wanted - existing
+        ]
         for location in created:
             enqueue_crawl(location.pk)
     return created
@@ -80,5 +94,10 @@ def unregister_location(location: Location) -> None:
     for child in location.children.all():
         unregister_location(child)
     with transaction.atomic():
-        apply_read(location, commit=location.last_commit, branch=location.resolved_branch, read=ReadResult())
+        apply_read(
+            location,
+            commit=location.last_commit,
+            branch=location.resolved_branch,
+            read=ReadResult(),
+        )
         location.delete()

@@ -19,8 +19,12 @@ class Location(models.Model):
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     url = models.CharField(max_length=2048)
-    branch = models.CharField(max_length=255, blank=True, help_text="Empty: the remote's default branch.")
-    path = models.CharField(max_length=1024, default="catalog-info.yaml", help_text="File path or glob.")
+    branch = models.CharField(
+        max_length=255, blank=True, help_text="Empty: the remote's default branch."
+    )
+    path = models.CharField(
+        max_length=1024, default="catalog-info.yaml", help_text="File path or glob."
+    )
     parent = models.ForeignKey(
         "self",
         null=True,
@@ -29,7 +33,9 @@ class Location(models.Model):
         related_name="children",
         help_text="The location whose Location entity named this repository.",
     )
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING
+    )
     resolved_branch = models.CharField(max_length=255, blank=True)
     last_commit = models.CharField(max_length=64, blank=True)
     content_hash = models.CharField(max_length=64, blank=True)
@@ -37,14 +43,18 @@ class Location(models.Model):
     last_crawl_started = models.DateTimeField(null=True, blank=True)
     last_crawl_finished = models.DateTimeField(null=True, blank=True)
     next_crawl_at = models.DateTimeField(default=timezone.now, db_index=True)
-    refresh_interval = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds; empty: the default.")
+    refresh_interval = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Seconds; empty: the default."
+    )
     crawl_again = models.BooleanField(default=False)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["url", "branch", "path"], name="location_unique_target"),
+            models.UniqueConstraint(
+                fields=["url", "branch", "path"], name="location_unique_target"
+            ),
         ]
         ordering = ["id"]
 
@@ -66,8 +76,12 @@ class CrawlRun(models.Model):
         UNCHANGED = "unchanged", "Unchanged"
         FAILED = "failed", "Failed"
 
-    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="runs")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    location = models.ForeignKey(
+        Location, on_delete=models.CASCADE, related_name="runs"
+    )
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.RUNNING
+    )
     forced = models.BooleanField(default=False)
     commit = models.CharField(max_length=64, blank=True)
     started_at = models.DateTimeField(default=timezone.now)
@@ -80,7 +94,11 @@ class CrawlRun(models.Model):
     error = models.TextField(blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["location", "-started_at"], name="crawlrun_location_recent")]
+        indexes = [
+            models.Index(
+                fields=["location", "-started_at"], name="crawlrun_location_recent"
+            )
+        ]
         ordering = ["-started_at"]
 
     def __str__(self) -> str:
@@ -96,12 +114,20 @@ class Entity(models.Model):
     namespace = models.CharField(max_length=63)
     name = models.CharField(max_length=255)
     owner_ref = models.CharField(max_length=400, blank=True, db_index=True)
-    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="entities")
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="entities"
+    )
     path = models.CharField(max_length=1024)
-    commit = models.CharField(max_length=64, help_text="The commit this content was read at.")
+    commit = models.CharField(
+        max_length=64, help_text="The commit this content was read at."
+    )
     descriptor = models.JSONField(help_text="The document as written.")
-    processed = models.JSONField(help_text="Namespace filled, placeholders resolved, annotations added.")
-    body = models.JSONField(help_text="What the API serves: processed + uid, etag, relations, status.")
+    processed = models.JSONField(
+        help_text="Namespace filled, placeholders resolved, annotations added."
+    )
+    body = models.JSONField(
+        help_text="What the API serves: processed + uid, etag, relations, status."
+    )
     content_hash = models.CharField(max_length=64)
     etag = models.CharField(max_length=64)
     first_seen = models.DateTimeField(default=timezone.now)
@@ -110,7 +136,9 @@ class Entity(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["kind", "namespace", "name"], name="entity_kind_ns_name"),
+            models.Index(
+                fields=["kind", "namespace", "name"], name="entity_kind_ns_name"
+            ),
         ]
         verbose_name_plural = "entities"
         ordering = ["ref"]
@@ -126,7 +154,9 @@ class Relation(models.Model):
     entity is ingested again. Source and target are text refs: either may not exist.
     """
 
-    origin = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="produced_relations")
+    origin = models.ForeignKey(
+        Entity, on_delete=models.CASCADE, related_name="produced_relations"
+    )
     source_ref = models.CharField(max_length=400)
     type = models.CharField(max_length=63)
     target_ref = models.CharField(max_length=400)
@@ -148,7 +178,9 @@ class ProcessingError(models.Model):
         ERROR = "error", "Error"
         WARNING = "warning", "Warning"
 
-    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="errors")
+    location = models.ForeignKey(
+        Location, on_delete=models.CASCADE, related_name="errors"
+    )
     path = models.CharField(max_length=1024, blank=True)
     entity_ref = models.CharField(max_length=400, blank=True, db_index=True)
     level = models.CharField(max_length=8, choices=Level.choices, default=Level.ERROR)
@@ -176,7 +208,9 @@ class EntityRevision(models.Model):
     kind = models.CharField(max_length=63)
     action = models.CharField(max_length=8, choices=Action.choices)
     owner_ref = models.CharField(max_length=400, blank=True)
-    location = models.ForeignKey(Location, null=True, on_delete=models.SET_NULL, related_name="+")
+    location = models.ForeignKey(
+        Location, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     repository = models.CharField(max_length=2048)
     path = models.CharField(max_length=1024)
     commit = models.CharField(max_length=64)
@@ -186,7 +220,9 @@ class EntityRevision(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["ref", "recorded_at"], name="revision_ref_time"),
-            models.Index(fields=["owner_ref", "recorded_at"], name="revision_owner_time"),
+            models.Index(
+                fields=["owner_ref", "recorded_at"], name="revision_owner_time"
+            ),
             models.Index(fields=["recorded_at"], name="revision_time"),
         ]
         ordering = ["recorded_at", "id"]

@@ -44,10 +44,14 @@ def refresh_due_task() -> int:
     return refresh_due()
 
 
-def enqueue_crawl(location_id: int, *, force: bool = False, countdown: float = 0) -> None:
+def enqueue_crawl(
+    location_id: int, *, force: bool = False, countdown: float = 0
+) -> None:
     """Queue a crawl once the current transaction commits (workers see the rows)."""
     transaction.on_commit(
-        lambda: crawl_location_task.apply_async((location_id, force), countdown=countdown or None)
+        lambda: crawl_location_task.apply_async(
+            (location_id, force), countdown=countdown or None
+        )
     )
 
 
@@ -67,9 +71,13 @@ def refresh_due(limit: int = REFRESH_BATCH) -> int:
         )
         by_interval: dict[int, list[int]] = {}
         for pk, interval in due:
-            by_interval.setdefault(interval or settings.GREENROOM_REFRESH_INTERVAL, []).append(pk)
+            by_interval.setdefault(
+                interval or settings.GREENROOM_REFRESH_INTERVAL, []
+            ).append(pk)
         for seconds, pks in by_interval.items():
-            Location.objects.filter(pk__in=pks).update(next_crawl_at=now + timedelta(seconds=seconds))
+            Location.objects.filter(pk__in=pks).update(
+                next_crawl_at=now + timedelta(seconds=seconds)
+            )
         spread = min(30.0, len(due) / 50)
         for pk, _ in due:
             enqueue_crawl(pk, countdown=random.uniform(0, spread))  # noqa: S311

@@ -16,7 +16,9 @@ def shared_fixtures(*parts: str) -> Path:
     """A folder of ../shared/fixtures, or skip: tests never copy the fixtures."""
     path = FIXTURES.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"shared fixtures not present at {path} (they live beside the checkout)")
+        pytest.skip(
+            f"shared fixtures not present at {path} (they live beside the checkout)"
+        )
     return path
 
 

@@ -1,4 +1,4 @@
-"""The built-in kinds: accepted apiVersions, spec fields, and the relations they emit."""
+"""The built-in kinds: their apiVersions, spec fields and the relations they emit."""
 
 from __future__ import annotations
 

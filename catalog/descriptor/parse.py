@@ -14,6 +14,7 @@ from catalog.descriptor.relations import Relation, entity_relations
 from catalog.descriptor.substitution import ReadFile, substitute
 from catalog.descriptor.validation import validate_entity
 
+DEFAULT_LIMITS = Limits()
 Level = Literal["error", "warning"]
 
 
@@ -40,7 +41,14 @@ class ParsedEntity:
 
     @property
     def owner(self) -> str | None:
-        return next((r.target for r in self.relations if r.source == self.ref and r.type == "ownedBy"), None)
+        return next(
+            (
+                r.target
+                for r in self.relations
+                if r.source == self.ref and r.type == "ownedBy"
+            ),
+            None,
+        )
 
 
 @dataclass(slots=True)
@@ -56,7 +64,11 @@ class FileResult:
 
 
 def parse_file(
-    data: bytes, path: str, *, limits: Limits = Limits(), read: ReadFile | None = None
+    data: bytes,
+    path: str,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    read: ReadFile | None = None,
 ) -> FileResult:
     """Parse, substitute and validate every document of one descriptor file."""
     result = FileResult()
@@ -89,7 +101,11 @@ def _parse_document(
     where = f"{path}, document {index + 1}"
     if not isinstance(value, dict):
         result.problems.append(
-            Problem(path, f"{where}: Expected object at root, got {type(value).__name__}", index)
+            Problem(
+                path,
+                f"{where}: Expected object at root, got {type(value).__name__}",
+                index,
+            )
         )
         return
     ref = identity(value)
@@ -109,7 +125,9 @@ def _parse_document(
         _reject(result, path, index, where, name.ref, ref_errors)
         return
     for warning in warnings:
-        result.problems.append(Problem(path, f"{where}: {warning}", index, name.ref, "warning"))
+        result.problems.append(
+            Problem(path, f"{where}: {warning}", index, name.ref, "warning")
+        )
     result.entities.append(
         ParsedEntity(
             ref=name.ref,
@@ -126,7 +144,12 @@ def _parse_document(
 
 
 def _reject(
-    result: FileResult, path: str, index: int, where: str, ref: str | None, errors: list[str]
+    result: FileResult,
+    path: str,
+    index: int,
+    where: str,
+    ref: str | None,
+    errors: list[str],
 ) -> None:
     label = f" ({ref})" if ref else ""
     message = f"{where}{label}: " + "; ".join(errors)

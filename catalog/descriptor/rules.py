@@ -17,7 +17,9 @@ RELATION_TYPE = re.compile(r"^\w+$")
 
 
 def is_valid_name(value: object) -> bool:
-    return isinstance(value, str) and len(value) <= NAME_MAX and bool(_NAME.match(value))
+    return (
+        isinstance(value, str) and len(value) <= NAME_MAX and bool(_NAME.match(value))
+    )
 
 
 def is_valid_namespace(value: object) -> bool:
@@ -29,17 +31,27 @@ def is_valid_namespace(value: object) -> bool:
 
 
 def is_valid_kind(value: object) -> bool:
-    return isinstance(value, str) and 1 <= len(value) <= NAME_MAX and bool(_KIND.match(value))
+    return (
+        isinstance(value, str)
+        and 1 <= len(value) <= NAME_MAX
+        and bool(_KIND.match(value))
+    )
 
 
 def is_valid_tag(value: object) -> bool:
-    return isinstance(value, str) and 1 <= len(value) <= NAME_MAX and bool(_TAG.match(value))
+    return (
+        isinstance(value, str)
+        and 1 <= len(value) <= NAME_MAX
+        and bool(_TAG.match(value))
+    )
 
 
 def is_dns_subdomain(value: str) -> bool:
     if not 1 <= len(value) <= 253:
         return False
-    return all(_DNS_LABEL.match(label) and len(label) <= 63 for label in value.split("."))
+    return all(
+        _DNS_LABEL.match(label) and len(label) <= 63 for label in value.split(".")
+    )
 
 
 def is_valid_api_version(value: object) -> bool:

@@ -2,7 +2,8 @@
 
 Only relative paths are read, through the caller's reader (which keeps reads inside
 the repository and size-limited). Anything else is not fetched: the value becomes
-the placeholder's own text (`$text: <target>`) and a warning says why, so the entity is still ingested and nothing is lost.
+the placeholder's own text (`$text: <target>`) and a warning says why, so the
+entity is still ingested and nothing is lost.
 """
 
 from __future__ import annotations
@@ -42,8 +43,12 @@ def substitute(
                     warnings.append(f"{where}: {key} {target!r} not resolved: {exc}")
                     # Keep the field's type (a string stays a string) and say what
                     # it would have held; the warning carries the reason.
-                    return f"{key}: {target}" if key != "$json" and key != "$yaml" else {}
-            return {k: walk(v, f"{where}.{k}" if where else str(k)) for k, v in node.items()}
+                    return (
+                        f"{key}: {target}" if key != "$json" and key != "$yaml" else {}
+                    )
+            return {
+                k: walk(v, f"{where}.{k}" if where else str(k)) for k, v in node.items()
+            }
         if isinstance(node, list):
             return [walk(item, f"{where}[{i}]") for i, item in enumerate(node)]
         return node
@@ -60,14 +65,19 @@ def _placeholder(node: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
-def _resolve(key: str, target: object, base_dir: str, read: ReadFile | None, limits: Limits) -> Any:
+def _resolve(
+    key: str, target: object, base_dir: str, read: ReadFile | None, limits: Limits
+) -> Any:
     if key in FOREIGN_PLACEHOLDERS:
-        raise SubstitutionError("this placeholder needs a Backstage module Greenroom does not run")
+        raise SubstitutionError(
+            "this placeholder needs a Backstage module Greenroom does not run"
+        )
     if not isinstance(target, str) or not target:
         raise SubstitutionError("the placeholder value must be a path")
     if "://" in target or target.startswith(("/", "\\")) or ":" in target.split("/")[0]:
         raise SubstitutionError(
-            "only relative paths inside the same repository are read, never URLs or absolute paths"
+            "only relative paths inside the same repository are read, "
+            "never URLs or absolute paths"
         )
     path = posixpath.normpath(posixpath.join(base_dir, target))
     if path == ".." or path.startswith("../"):

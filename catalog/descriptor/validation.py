@@ -29,7 +29,8 @@ def _check_root(doc: Mapping[str, Any]) -> Iterator[str]:
         if key in OUTPUT_ONLY_ROOT_KEYS:
             yield f"Unknown field {key}: it is computed by the catalog, not written"
         elif key not in ROOT_KEYS:
-            yield f"Unknown root field {key!r}: an entity has only {', '.join(ROOT_KEYS)}"
+            allowed = ", ".join(ROOT_KEYS)
+            yield f"Unknown root field {key!r}: an entity has only {allowed}"
     api_version, kind = doc.get("apiVersion"), doc.get("kind")
     if api_version is None:
         yield "apiVersion is required"
@@ -74,7 +75,9 @@ def _check_metadata(metadata: Mapping[str, Any]) -> Iterator[str]:
     description = metadata.get("description")
     if description is not None and not isinstance(description, str):
         yield "metadata.description must be a string"
-    yield from _check_map(metadata, "labels", rules.is_valid_label_value, "a valid name")
+    yield from _check_map(
+        metadata, "labels", rules.is_valid_label_value, "a valid name"
+    )
     yield from _check_map(
         metadata, "annotations", lambda v: isinstance(v, str), "a string"
     )

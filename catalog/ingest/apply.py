@@ -46,7 +46,9 @@ class ApplyStats:
 
 
 def _hash(value: Any) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
 
 
 def root_location(location: Location) -> Location:
@@ -55,13 +57,16 @@ def root_location(location: Location) -> Location:
     return location
 
 
-def with_provenance(parsed: ParsedEntity, location: Location, branch: str) -> dict[str, Any]:
+def with_provenance(
+    parsed: ParsedEntity, location: Location, branch: str
+) -> dict[str, Any]:
     """The processed entity with location annotations merged under the author's own."""
     origin = root_location(location)
     folder = parsed.path.rpartition("/")[0]
     annotations = {
         MANAGED_BY: f"url:{file_url(location.url, branch, parsed.path)}",
-        ORIGIN: f"url:{file_url(origin.url, origin.resolved_branch or branch, origin.path)}",
+        ORIGIN: "url:"
+        + file_url(origin.url, origin.resolved_branch or branch, origin.path),
         SOURCE: f"url:{file_url(location.url, branch, folder, folder=True)}",
     }
     entity = dict(parsed.entity)
@@ -71,7 +76,9 @@ def with_provenance(parsed: ParsedEntity, location: Location, branch: str) -> di
     return entity
 
 
-def stitch(entity: Entity, relations: list[dict[str, str]], errors: list[dict[str, Any]]) -> None:
+def stitch(
+    entity: Entity, relations: list[dict[str, str]], errors: list[dict[str, Any]]
+) -> None:
     """Assemble the served body and its etag (a hash of everything visible)."""
     body = dict(entity.processed)
     metadata = {k: v for k, v in body["metadata"].items() if k not in ("uid", "etag")}
@@ -82,10 +89,14 @@ def stitch(entity: Entity, relations: list[dict[str, str]], errors: list[dict[st
         body["status"] = {"items": errors}
     else:
         body.pop("status", None)
-    etag = hashlib.sha1(json.dumps(body, sort_keys=True).encode(), usedforsecurity=False).hexdigest()
+    etag = hashlib.sha1(
+        json.dumps(body, sort_keys=True).encode(), usedforsecurity=False
+    ).hexdigest()
     metadata["etag"] = etag
     entity.body, entity.etag = body, etag
-    entity.owner_ref = next((r["targetRef"] for r in relations if r["type"] == "ownedBy"), "")
+    entity.owner_ref = next(
+        (r["targetRef"] for r in relations if r["type"] == "ownedBy"), ""
+    )
 
 
 def _status_item(level: str, message: str) -> dict[str, Any]:
@@ -97,7 +108,9 @@ def _status_item(level: str, message: str) -> dict[str, Any]:
     }
 
 
-def _revision(entity: Entity, action: str, location: Location, commit: str) -> EntityRevision:
+def _revision(
+    entity: Entity, action: str, location: Location, commit: str
+) -> EntityRevision:
     return EntityRevision(
         entity_uid=entity.uid,
         ref=entity.ref,
@@ -108,12 +121,16 @@ def _revision(entity: Entity, action: str, location: Location, commit: str) -> E
         repository=location.url,
         path=entity.path,
         commit=commit,
-        descriptor=None if action == EntityRevision.Action.REMOVED else entity.processed,
+        descriptor=None
+        if action == EntityRevision.Action.REMOVED
+        else entity.processed,
     )
 
 
 class Applier:
-    def __init__(self, location: Location, commit: str, branch: str, read: ReadResult) -> None:
+    def __init__(
+        self, location: Location, commit: str, branch: str, read: ReadResult
+    ) -> None:
         self.location = location
         self.commit = commit
         self.branch = branch
@@ -128,7 +145,9 @@ class Applier:
 
     def run(self) -> ApplyStats:
         produced = self._dedupe()
-        stored = Entity.objects.filter(Q(location=self.location) | Q(ref__in=list(produced)))
+        stored = Entity.objects.filter(
+            Q(location=self.location) | Q(ref__in=list(produced))
+        )
         existing = {e.ref: e for e in stored.select_related("location")}
         self._classify(produced, existing)
         self._replace_relations()
@@ -155,14 +174,22 @@ class Applier:
             )
         return produced
 
-    def _classify(self, produced: dict[str, ParsedEntity], existing: dict[str, Entity]) -> None:
+    def _classify(
+        self, produced: dict[str, ParsedEntity], existing: dict[str, Entity]
+    ) -> None:
         for ref, parsed in produced.items():
             current = existing.get(ref)
             if current is not None and current.location_id != self.location.id:
                 self._conflict(parsed, current)
                 continue
             processed = with_provenance(parsed, self.location, self.branch)
-            content_hash = _hash({"path": parsed.path, "entity": processed, "descriptor": parsed.descriptor})
+            content_hash = _hash(
+                {
+                    "path": parsed.path,
+                    "entity": processed,
+                    "descriptor": parsed.descriptor,
+                }
+            )
             if current is None:
                 entity = Entity(
                     uid=uuid.uuid4(),
@@ -182,7 +209,11 @@ class Applier:
                 continue
             entity.path, entity.commit = parsed.path, self.commit
             entity.descriptor, entity.processed = parsed.descriptor, processed
-            entity.content_hash, entity.updated_at, entity.last_seen = content_hash, self.now, self.now
+            entity.content_hash, entity.updated_at, entity.last_seen = (
+                content_hash,
+                self.now,
+                self.now,
+            )
             entity.kind = parsed.kind
             self.produced[ref] = parsed
             self.affected.add(ref)
@@ -202,8 +233,9 @@ class Applier:
         self.stats.problems.append(
             Problem(
                 parsed.path,
-                f"{parsed.path}, document {parsed.document + 1}: entity {parsed.ref} is "
-                f"already defined by location {owner.pk} ({owner.url}, {current.path}); "
+                f"{parsed.path}, document {parsed.document + 1}: entity "
+                f"{parsed.ref} is already defined by location {owner.pk} "
+                f"({owner.url}, {current.path}); "
                 "the first location keeps it and this definition is ignored",
                 parsed.document,
                 parsed.ref,
@@ -221,7 +253,9 @@ class Applier:
 
     def _replace_errors(self) -> None:
         old = ProcessingError.objects.filter(location=self.location)
-        self.affected.update(r for r in old.values_list("entity_ref", flat=True).distinct() if r)
+        self.affected.update(
+            r for r in old.values_list("entity_ref", flat=True).distinct() if r
+        )
         old.delete()
         self.errors = [
             ProcessingError(
@@ -242,51 +276,91 @@ class Applier:
         removed_refs = {e.ref for e in self.removed}
         in_memory = {e.ref: e for e in self.new + self.changed}
         targets = self.affected - removed_refs
-        others = list(Entity.objects.filter(ref__in=list(targets - in_memory.keys())).defer("descriptor", "body"))
+        others = list(
+            Entity.objects.filter(ref__in=list(targets - in_memory.keys())).defer(
+                "descriptor", "body"
+            )
+        )
         relations: dict[str, list[dict[str, str]]] = {ref: [] for ref in targets}
         stored = Relation.objects.filter(source_ref__in=list(targets)).exclude(
             origin_id__in=[e.pk for e in self.changed + self.removed]
         )
-        for source, type_, target in stored.values_list("source_ref", "type", "target_ref"):
+        for source, type_, target in stored.values_list(
+            "source_ref", "type", "target_ref"
+        ):
             relations[source].append({"type": type_, "targetRef": target})
         for parsed in self.produced.values():
             for rel in parsed.relations:
                 if rel.source in relations:
-                    relations[rel.source].append({"type": rel.type, "targetRef": rel.target})
+                    relations[rel.source].append(
+                        {"type": rel.type, "targetRef": rel.target}
+                    )
         errors: dict[str, list[dict[str, Any]]] = {ref: [] for ref in targets}
-        other_errors = ProcessingError.objects.filter(entity_ref__in=list(targets)).exclude(
-            location=self.location
-        )
-        for ref, level, message in other_errors.values_list("entity_ref", "level", "message"):
+        other_errors = ProcessingError.objects.filter(
+            entity_ref__in=list(targets)
+        ).exclude(location=self.location)
+        for ref, level, message in other_errors.values_list(
+            "entity_ref", "level", "message"
+        ):
             errors[ref].append(_status_item(level, message))
         for error in self.errors:
             if error.entity_ref in errors:
-                errors[error.entity_ref].append(_status_item(error.level, error.message))
+                errors[error.entity_ref].append(
+                    _status_item(error.level, error.message)
+                )
         updated = []
         for entity in [*in_memory.values(), *others]:
             before = entity.etag
             stitch(entity, _dedupe_relations(relations[entity.ref]), errors[entity.ref])
             if entity.ref not in in_memory and entity.etag != before:
                 updated.append(entity)
-        revisions = [_revision(e, EntityRevision.Action.REMOVED, self.location, self.commit) for e in self.removed]
+        revisions = [
+            _revision(e, EntityRevision.Action.REMOVED, self.location, self.commit)
+            for e in self.removed
+        ]
         if self.removed:
             Entity.objects.filter(pk__in=[e.pk for e in self.removed]).delete()
         Entity.objects.bulk_create(self.new, batch_size=BATCH)
-        fields = ["kind", "path", "commit", "descriptor", "processed", "body", "content_hash", "etag", "owner_ref", "updated_at", "last_seen"]
+        fields = [
+            "kind",
+            "path",
+            "commit",
+            "descriptor",
+            "processed",
+            "body",
+            "content_hash",
+            "etag",
+            "owner_ref",
+            "updated_at",
+            "last_seen",
+        ]
         Entity.objects.bulk_update(self.changed, fields, batch_size=BATCH)
-        Entity.objects.bulk_update(updated, ["body", "etag", "owner_ref"], batch_size=BATCH)
+        Entity.objects.bulk_update(
+            updated, ["body", "etag", "owner_ref"], batch_size=BATCH
+        )
         by_ref = {e.ref: e for e in self.new + self.changed}
         Relation.objects.bulk_create(
             [
-                Relation(origin=by_ref[ref], source_ref=r.source, type=r.type, target_ref=r.target)
+                Relation(
+                    origin=by_ref[ref],
+                    source_ref=r.source,
+                    type=r.type,
+                    target_ref=r.target,
+                )
                 for ref, parsed in self.produced.items()
                 for r in parsed.relations
             ],
             batch_size=BATCH,
         )
         ProcessingError.objects.bulk_create(self.errors, batch_size=BATCH)
-        revisions += [_revision(e, EntityRevision.Action.ADDED, self.location, self.commit) for e in self.new]
-        revisions += [_revision(e, EntityRevision.Action.CHANGED, self.location, self.commit) for e in self.changed]
+        revisions += [
+            _revision(e, EntityRevision.Action.ADDED, self.location, self.commit)
+            for e in self.new
+        ]
+        revisions += [
+            _revision(e, EntityRevision.Action.CHANGED, self.location, self.commit)
+            for e in self.changed
+        ]
         EntityRevision.objects.bulk_create(revisions, batch_size=BATCH)
 
 
@@ -297,7 +371,9 @@ def _dedupe_relations(items: list[dict[str, str]]) -> list[dict[str, str]]:
     return list(seen.values())
 
 
-def apply_read(location: Location, *, commit: str, branch: str, read: ReadResult) -> ApplyStats:
+def apply_read(
+    location: Location, *, commit: str, branch: str, read: ReadResult
+) -> ApplyStats:
     """Make the catalog match what `location` produced at `commit`, atomically."""
     with transaction.atomic():
         return Applier(location, commit, branch, read).run()

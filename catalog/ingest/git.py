@@ -22,7 +22,9 @@ logger = logging.getLogger(__name__)
 SYMLINK_MODE = 0o120000
 SUBMODULE_MODE = 0o160000
 HEAD_REF = "refs/greenroom/head"
-_BRANCH_BAD = re.compile(r"(^[-/.])|(\.\.)|([\x00-\x20~^:?*\[\\\x7f])|(@\{)|(/$)|(\.lock$)|(\.$)|(//)")
+_BRANCH_BAD = re.compile(
+    r"(^[-/.])|(\.\.)|([\x00-\x20~^:?*\[\\\x7f])|(@\{)|(/$)|(\.lock$)|(\.$)|(//)"
+)
 # stderr fragments of failures that may pass if we try again later.
 _TRANSIENT = (
     "could not resolve host",
@@ -59,7 +61,11 @@ def is_valid_branch(name: str) -> bool:
 
 def git_env(allow_local: bool) -> dict[str, str]:
     """A scrubbed environment: no prompts, no system config, only our transports."""
-    keep = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "HOME", "TMPDIR")}
+    keep = {
+        k: v
+        for k, v in os.environ.items()
+        if k in ("PATH", "LANG", "LC_ALL", "HOME", "TMPDIR")
+    }
     return {
         **keep,
         "GIT_TERMINAL_PROMPT": "0",
@@ -80,7 +86,10 @@ def transport_url(repo: RepoUrl) -> str:
 def _run(cmd: git.Git, args: list[str], timeout: int, env: dict[str, str]) -> str:
     try:
         out: str = cmd.execute(
-            ["git", *args], kill_after_timeout=timeout, env=env, with_extended_output=False
+            ["git", *args],
+            kill_after_timeout=timeout,
+            env=env,
+            with_extended_output=False,
         )
     except GitCommandError as exc:
         stderr = (exc.stderr or "").strip().replace("stderr: ", "")
@@ -97,12 +106,16 @@ class RemoteHead:
     commit: str
 
 
-def remote_head(repo: RepoUrl, branch: str, *, timeout: int, allow_local: bool) -> RemoteHead:
-    """The tracked branch's head commit, asked of the remote without fetching objects."""
+def remote_head(
+    repo: RepoUrl, branch: str, *, timeout: int, allow_local: bool
+) -> RemoteHead:
+    """The tracked branch's head, asked of the remote without fetching objects."""
     env = git_env(allow_local)
     url = transport_url(repo)
     if branch:
-        out = _run(git.Git(), ["ls-remote", "--", url, f"refs/heads/{branch}"], timeout, env)
+        out = _run(
+            git.Git(), ["ls-remote", "--", url, f"refs/heads/{branch}"], timeout, env
+        )
         for line in out.splitlines():
             sha, _, ref = line.partition("\t")
             if ref == f"refs/heads/{branch}":
@@ -120,7 +133,9 @@ def remote_head(repo: RepoUrl, branch: str, *, timeout: int, allow_local: bool) 
     return RemoteHead(default, sha)
 
 
-def fetch(mirror: Path, repo: RepoUrl, branch: str, *, timeout: int, allow_local: bool) -> git.Repo:
+def fetch(
+    mirror: Path, repo: RepoUrl, branch: str, *, timeout: int, allow_local: bool
+) -> git.Repo:
     """Shallow-fetch one branch into a bare mirror kept between crawls."""
     if (mirror / "HEAD").exists():
         bare = git.Repo(mirror)
@@ -161,7 +176,9 @@ class CommitTree:
         if obj.mode == SUBMODULE_MODE or obj.type != "blob":
             raise RefusedFile(f"{path} is not a regular file")
         if obj.size > self.max_bytes:
-            raise RefusedFile(f"{path} is {obj.size} bytes, over the limit of {self.max_bytes}")
+            raise RefusedFile(
+                f"{path} is {obj.size} bytes, over the limit of {self.max_bytes}"
+            )
         data: bytes = obj.data_stream.read()
         return data
 
@@ -181,7 +198,10 @@ class CommitTree:
         for depth, part in enumerate(parts):
             if not isinstance(node, git.Tree):
                 if node.mode == SYMLINK_MODE:
-                    raise RefusedFile(f"{'/'.join(parts[:depth])} is a symbolic link; links are never followed")
+                    raise RefusedFile(
+                        f"{'/'.join(parts[:depth])} is a symbolic link; "
+                        "links are never followed"
+                    )
                 raise FileNotFoundError(f"{path} not found")
             try:
                 node = node[part]

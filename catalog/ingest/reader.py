@@ -74,7 +74,9 @@ def clean_relative(path: str) -> str | None:
 class LocationReader:
     """Reads one location: the root file(s), then every Location target, once each."""
 
-    def __init__(self, tree: Tree, limits: Limits, max_files: int, max_entities: int) -> None:
+    def __init__(
+        self, tree: Tree, limits: Limits, max_files: int, max_entities: int
+    ) -> None:
         self.tree = tree
         self.limits = limits
         self.max_files = max_files
@@ -112,7 +114,11 @@ class LocationReader:
             return
         self._seen.add(path)
         if len(self._seen) > self.max_files:
-            self._problem(path, f"more than {self.max_files} descriptor files; {path} and later files were not read")
+            self._problem(
+                path,
+                f"more than {self.max_files} descriptor files; "
+                f"{path} and later files were not read",
+            )
             self.result.incomplete_paths.add(path)
             self._queue.clear()
             return
@@ -126,12 +132,18 @@ class LocationReader:
             self._problem(path, str(exc))
             self.result.incomplete_paths.add(path)
             return
-        self._add(parse_file(data, path, limits=self.limits, read=self._read_bytes), path)
+        self._add(
+            parse_file(data, path, limits=self.limits, read=self._read_bytes), path
+        )
 
     def _add(self, parsed: FileResult, path: str) -> None:
         room = self.max_entities - len(self.result.entities)
         if len(parsed.entities) > room:
-            self._problem(path, f"more than {self.max_entities} entities in this location; the rest of {path} was not read")
+            self._problem(
+                path,
+                f"more than {self.max_entities} entities in this location; "
+                f"the rest of {path} was not read",
+            )
             parsed.entities = parsed.entities[: max(room, 0)]
             parsed.incomplete = True
         self.result.entities.extend(parsed.entities)
@@ -152,16 +164,27 @@ class LocationReader:
         for target in targets:
             self._follow_target(location, target, base, required)
 
-    def _follow_target(self, location: ParsedEntity, target: str, base: str, required: bool) -> None:
+    def _follow_target(
+        self, location: ParsedEntity, target: str, base: str, required: bool
+    ) -> None:
         where = f"{location.path} ({location.ref}): target {target!r}"
         if target.startswith("file:") or target.startswith(("/", "\\")):
-            self._problem(location.path, f"{where} refused: only paths relative to the file are read, not absolute paths or file URLs", location.ref)
+            self._problem(
+                location.path,
+                f"{where} refused: only paths relative to the file are read, "
+                "not absolute paths or file URLs",
+                location.ref,
+            )
         elif "://" in target or re.match(r"^[\w.-]+@[\w.-]+:", target):
             self.result.remote_targets.append(target)
         else:
             path = clean_relative(posixpath.join(base, target))
             if path is None:
-                self._problem(location.path, f"{where} refused: it leaves the repository", location.ref)
+                self._problem(
+                    location.path,
+                    f"{where} refused: it leaves the repository",
+                    location.ref,
+                )
             elif is_glob(path):
                 self._queue.extend((match, required) for match in self._glob(path))
             else:
@@ -175,7 +198,9 @@ class LocationReader:
         for path, mode in self._listing:
             if regex.match(path):
                 if mode == SYMLINK_MODE:
-                    self._problem(path, f"{path} is a symbolic link; links are never followed")
+                    self._problem(
+                        path, f"{path} is a symbolic link; links are never followed"
+                    )
                 else:
                     matches.append(path)
         return sorted(matches)
@@ -184,5 +209,7 @@ class LocationReader:
         self.result.problems.append(Problem(path, message, None, ref))
 
 
-def read_location(tree: Tree, root: str, *, limits: Limits, max_files: int, max_entities: int) -> ReadResult:
+def read_location(
+    tree: Tree, root: str, *, limits: Limits, max_files: int, max_entities: int
+) -> ReadResult:
     return LocationReader(tree, limits, max_files, max_entities).read(root)

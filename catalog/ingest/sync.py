@@ -52,14 +52,18 @@ def location_lock(location_id: int) -> Iterator[bool]:
         yield True
         return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, location_id])
+        cursor.execute(
+            "SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, location_id]
+        )
         acquired = bool(cursor.fetchone()[0])
     try:
         yield acquired
     finally:
         if acquired:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, location_id])
+                cursor.execute(
+                    "SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, location_id]
+                )
 
 
 def crawl_location(location: Location, *, force: bool = False) -> CrawlRun | None:
@@ -108,10 +112,17 @@ class Crawl:
         )
         if location.attempts >= settings.GREENROOM_CRAWL_MAX_ATTEMPTS:
             # Earlier tries died mid-crawl (worker killed, time limit): stop looping.
-            return self._fail(None, f"gave up after {location.attempts} interrupted attempts")
+            return self._fail(
+                None, f"gave up after {location.attempts} interrupted attempts"
+            )
         try:
             repo = check_url(location.url)
-            head = gitio.remote_head(repo, location.branch, timeout=settings.GREENROOM_GIT_TIMEOUT, allow_local=settings.GREENROOM_ALLOW_LOCAL_REPOS)
+            head = gitio.remote_head(
+                repo,
+                location.branch,
+                timeout=settings.GREENROOM_GIT_TIMEOUT,
+                allow_local=settings.GREENROOM_ALLOW_LOCAL_REPOS,
+            )
         except UrlRefused as exc:
             return self._fail(None, f"repository URL refused: {exc}")
         except gitio.TransientGitError as exc:
@@ -119,10 +130,21 @@ class Crawl:
             raise
         except gitio.GitError as exc:
             return self._fail(None, str(exc))
-        if not self.force and head.commit == location.last_commit and location.status in (Location.Status.OK, Location.Status.WARNING):
-            self._finish(location.status, head.branch, head.commit, location.content_hash)
+        if (
+            not self.force
+            and head.commit == location.last_commit
+            and location.status in (Location.Status.OK, Location.Status.WARNING)
+        ):
+            self._finish(
+                location.status, head.branch, head.commit, location.content_hash
+            )
             return None
-        run = CrawlRun.objects.create(location=location, forced=self.force, commit=head.commit, started_at=self.started)
+        run = CrawlRun.objects.create(
+            location=location,
+            forced=self.force,
+            commit=head.commit,
+            started_at=self.started,
+        )
         try:
             read = self._read(repo, head)
         except gitio.TransientGitError as exc:
@@ -130,20 +152,38 @@ class Crawl:
             raise
         except (gitio.GitError, ValueError) as exc:
             return self._fail(run, f"fetch failed: {exc}")
-        if not self.force and read.content_hash == location.content_hash and location.status in (Location.Status.OK, Location.Status.WARNING):
+        if (
+            not self.force
+            and read.content_hash == location.content_hash
+            and location.status in (Location.Status.OK, Location.Status.WARNING)
+        ):
             Entity.objects.filter(location=location).update(last_seen=timezone.now())
             self._finish(location.status, head.branch, head.commit, read.content_hash)
             return self._end(run, CrawlRun.Status.UNCHANGED, ApplyStats())
         stats = self._apply(head, read)
         status = Location.Status.WARNING if stats.errors else Location.Status.OK
-        self._finish(status, head.branch, head.commit, read.content_hash, error=_summary(stats.problems))
+        self._finish(
+            status,
+            head.branch,
+            head.commit,
+            read.content_hash,
+            error=_summary(stats.problems),
+        )
         return self._end(run, CrawlRun.Status.SUCCEEDED, stats)
 
     def _read(self, repo: RepoUrl, head: gitio.RemoteHead) -> ReadResult:
-        bare = gitio.fetch(mirror_path(self.location), repo, head.branch, timeout=settings.GREENROOM_GIT_TIMEOUT, allow_local=settings.GREENROOM_ALLOW_LOCAL_REPOS)
+        bare = gitio.fetch(
+            mirror_path(self.location),
+            repo,
+            head.branch,
+            timeout=settings.GREENROOM_GIT_TIMEOUT,
+            allow_local=settings.GREENROOM_ALLOW_LOCAL_REPOS,
+        )
         commit = bare.git.rev_parse(gitio.HEAD_REF)
         if commit != head.commit:
-            head = gitio.RemoteHead(head.branch, commit)  # the branch moved: read what we have
+            head = gitio.RemoteHead(
+                head.branch, commit
+            )  # the branch moved: read what we have
         tree = gitio.CommitTree(bare, commit, settings.GREENROOM_MAX_FILE_BYTES)
         try:
             return read_location(
@@ -160,7 +200,9 @@ class Crawl:
         children, problems = resolve_remote_targets(read.remote_targets)
         read.problems.extend(problems)
         with transaction.atomic():
-            stats = apply_read(self.location, commit=head.commit, branch=head.branch, read=read)
+            stats = apply_read(
+                self.location, commit=head.commit, branch=head.branch, read=read
+            )
             if not read.incomplete_paths:
                 sync_children(self.location, children)
         return stats
@@ -168,12 +210,28 @@ class Crawl:
     def _fail(self, run: CrawlRun | None, message: str) -> CrawlRun:
         logger.warning("crawl of location %s failed: %s", self.location.pk, message)
         if run is None:
-            run = CrawlRun.objects.create(location=self.location, forced=self.force, started_at=self.started)
-        self._finish(Location.Status.FAILED, self.location.resolved_branch, self.location.last_commit, self.location.content_hash, error=message)
+            run = CrawlRun.objects.create(
+                location=self.location, forced=self.force, started_at=self.started
+            )
+        self._finish(
+            Location.Status.FAILED,
+            self.location.resolved_branch,
+            self.location.last_commit,
+            self.location.content_hash,
+            error=message,
+        )
         run.error = message
         return self._end(run, CrawlRun.Status.FAILED, ApplyStats())
 
-    def _finish(self, status: str, branch: str, commit: str, content_hash: str, *, error: str = "") -> None:
+    def _finish(
+        self,
+        status: str,
+        branch: str,
+        commit: str,
+        content_hash: str,
+        *,
+        error: str = "",
+    ) -> None:
         now = timezone.now()
         interval = self.location.refresh_interval or settings.GREENROOM_REFRESH_INTERVAL
         Location.objects.filter(pk=self.location.pk).update(
@@ -205,7 +263,9 @@ def _summary(problems: list[Problem]) -> str:
     return errors[0].message + more
 
 
-def resolve_remote_targets(targets: list[str]) -> tuple[list[tuple[str, str, str]], list[Problem]]:
+def resolve_remote_targets(
+    targets: list[str],
+) -> tuple[list[tuple[str, str, str]], list[Problem]]:
     """Location targets naming other repositories: those the URL policy allows."""
     children: list[tuple[str, str, str]] = []
     problems: list[Problem] = []
@@ -216,7 +276,9 @@ def resolve_remote_targets(targets: list[str]) -> tuple[list[tuple[str, str, str
         except UrlRefused as exc:
             problems.append(Problem("", f"Location target {target!r} refused: {exc}"))
             continue
-        children.append((repo.url, parts.branch or "", parts.path or "catalog-info.yaml"))
+        children.append(
+            (repo.url, parts.branch or "", parts.path or "catalog-info.yaml")
+        )
     return children, problems
 
 
@@ -235,5 +297,7 @@ def sync_children(location: Location, children: list[tuple[str, str, str]]) -> N
         for loc in Location.objects.filter(url__in=[url for url, _, _ in wanted])
     }
     for url, branch, path in sorted(wanted - existing):
-        child = Location.objects.create(url=url, branch=branch, path=path, parent=location)
+        child = Location.objects.create(
+            url=url, branch=branch, path=path, parent=location
+        )
         enqueue_crawl(child.pk)

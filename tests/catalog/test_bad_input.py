@@ -28,29 +28,47 @@ spec:
   targets: [./good.yaml, ./bad.yaml]
 """
 BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n" for i in range(8)
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]\n"
+    for i in range(8)
 )
 BAD_FILES = {
     "alias bomb": (BOMB, "alias"),
     "oversized file": ("# " + "x" * (1024 * 1024 + 10) + "\n", "bytes"),
-    "invalid utf-8": (b"apiVersion: backstage.io/v1alpha1\nkind: Component\nname: \xff\xfe\n", "utf-8"),
-    "duplicate keys": (GOOD.replace("kind: Component", "kind: Component\nkind: API"), "duplicate key"),
+    "invalid utf-8": (
+        b"apiVersion: backstage.io/v1alpha1\nkind: Component\nname: \xff\xfe\n",
+        "utf-8",
+    ),
+    "duplicate keys": (
+        GOOD.replace("kind: Component", "kind: Component\nkind: API"),
+        "duplicate key",
+    ),
     "deep nesting": ("x: " + "[" * 500 + "]" * 500 + "\n", "deep"),
     "ten thousand documents": ("---\na: 1\n" * 10_000, "documents"),
     "non-mapping document": ("- just\n- a list\n", "Expected object at root"),
     "scalar document": ("hello\n", "Expected object at root"),
-    "unknown kind": (GOOD.replace("kind: Component", "kind: Widget"), "No processor recognized"),
+    "unknown kind": (
+        GOOD.replace("kind: Component", "kind: Widget"),
+        "No processor recognized",
+    ),
     "unknown apiVersion": (GOOD.replace("v1alpha1", "v1"), "No processor recognized"),
     "invalid name": (GOOD.replace("name: good", "name: 'my service'"), "metadata.name"),
-    "invalid namespace": (GOOD.replace("{name: good}", "{name: other, namespace: Prod}"), "namespace"),
-    "python tag": ("a: !!python/object/apply:os.system ['touch /tmp/greenroom-pwned']\n", "tag"),
+    "invalid namespace": (
+        GOOD.replace("{name: good}", "{name: other, namespace: Prod}"),
+        "namespace",
+    ),
+    "python tag": (
+        "a: !!python/object/apply:os.system ['touch /tmp/greenroom-pwned']\n",
+        "tag",
+    ),
     "yaml syntax error": ("a: [unclosed\n", "YAML"),
     "relations written by hand": (GOOD + "relations: []\n", "relations"),
 }
 
 
 def crawl_root(repos, bad: str | bytes | Symlink, root: str = ROOT):
-    repo = repos.create("repo", {"catalog-info.yaml": root, "good.yaml": GOOD, "bad.yaml": bad})
+    repo = repos.create(
+        "repo", {"catalog-info.yaml": root, "good.yaml": GOOD, "bad.yaml": bad}
+    )
     location, _ = register_location(repo.url)
     return crawl_location(location), location
 
@@ -61,18 +79,31 @@ def test_bad_file_is_recorded_and_its_neighbours_ingested(repos, case):
     run, location = crawl_root(repos, content)
     assert run.status == CrawlRun.Status.SUCCEEDED
     assert Entity.objects.filter(ref="component:default/good").exists()
-    messages = list(ProcessingError.objects.filter(location=location).values_list("message", flat=True))
-    assert any("bad.yaml" in m and words.lower() in m.lower() for m in messages), messages
+    messages = list(
+        ProcessingError.objects.filter(location=location).values_list(
+            "message", flat=True
+        )
+    )
+    assert any("bad.yaml" in m and words.lower() in m.lower() for m in messages), (
+        messages
+    )
     assert Location.objects.get(pk=location.pk).status == Location.Status.WARNING
     assert not Path("/tmp/greenroom-pwned").exists()
 
 
 def test_bad_document_does_not_block_the_others_in_its_file(repos):
-    bad = GOOD.replace("name: good", "name: first") + "---\nkind: Component\n---\n" + GOOD.replace(
-        "name: good", "name: third"
+    bad = (
+        GOOD.replace("name: good", "name: first")
+        + "---\nkind: Component\n---\n"
+        + GOOD.replace("name: good", "name: third")
     )
     crawl_root(repos, bad)
-    assert set(Entity.objects.values_list("name", flat=True)) == {"root", "good", "first", "third"}
+    assert set(Entity.objects.values_list("name", flat=True)) == {
+        "root",
+        "good",
+        "first",
+        "third",
+    }
     error = ProcessingError.objects.get(path="bad.yaml")
     assert "document 2" in error.message
     assert "apiVersion is required" in error.message
@@ -83,7 +114,9 @@ def test_entity_keeps_its_last_good_version_when_its_document_breaks(repos):
     location, _ = register_location(repo.url)
     crawl_location(location)
     good = Entity.objects.get(ref="component:default/good")
-    repo.commit({"catalog-info.yaml": GOOD.replace("lifecycle: production", "lifecycle: ''")})
+    repo.commit(
+        {"catalog-info.yaml": GOOD.replace("lifecycle: production", "lifecycle: ''")}
+    )
     crawl_location(Location.objects.get(pk=location.pk))
     kept = Entity.objects.get(ref="component:default/good")
     assert kept.etag != good.etag  # the error is now part of its status
@@ -99,7 +132,14 @@ def test_entity_keeps_its_last_good_version_when_its_document_breaks(repos):
 
 
 def test_entity_kept_when_its_file_becomes_unreadable(repos):
-    repo = repos.create("repo", {"catalog-info.yaml": ROOT, "good.yaml": GOOD, "bad.yaml": GOOD.replace("good", "other")})
+    repo = repos.create(
+        "repo",
+        {
+            "catalog-info.yaml": ROOT,
+            "good.yaml": GOOD,
+            "bad.yaml": GOOD.replace("good", "other"),
+        },
+    )
     location, _ = register_location(repo.url)
     crawl_location(location)
     repo.commit({"bad.yaml": "a: [unclosed\n"})
@@ -109,7 +149,9 @@ def test_entity_kept_when_its_file_becomes_unreadable(repos):
 
 
 def test_symlinked_catalog_file_is_refused(repos):
-    repo = repos.create("repo", {"real.yaml": GOOD, "catalog-info.yaml": Symlink("/etc/passwd")})
+    repo = repos.create(
+        "repo", {"real.yaml": GOOD, "catalog-info.yaml": Symlink("/etc/passwd")}
+    )
     location, _ = register_location(repo.url)
     crawl_location(location)
     assert not Entity.objects.exists()
@@ -119,7 +161,9 @@ def test_symlinked_catalog_file_is_refused(repos):
 
 def test_symlinked_target_and_folder_are_refused(repos):
     root = ROOT.replace("./bad.yaml", "./linked/good.yaml")
-    repo = repos.create("repo", {"catalog-info.yaml": root, "good.yaml": GOOD, "linked": Symlink(".")})
+    repo = repos.create(
+        "repo", {"catalog-info.yaml": root, "good.yaml": GOOD, "linked": Symlink(".")}
+    )
     location, _ = register_location(repo.url)
     crawl_location(location)
     assert Entity.objects.filter(ref="component:default/good").exists()
@@ -127,7 +171,8 @@ def test_symlinked_target_and_folder_are_refused(repos):
 
 
 @pytest.mark.parametrize(
-    "target", ["../../etc/passwd", "/etc/passwd", "file:///etc/passwd", "./a/../../../etc/hosts"]
+    "target",
+    ["../../etc/passwd", "/etc/passwd", "file:///etc/passwd", "./a/../../../etc/hosts"],
 )
 def test_location_targets_cannot_leave_the_repository(repos, target):
     root = ROOT.replace("./bad.yaml", target)
@@ -204,7 +249,9 @@ def test_unreachable_host_records_the_error_and_keeps_the_catalog(repos, git_dae
 
 def test_deleted_branch_records_the_error_and_keeps_the_catalog(repos):
     repo = repos.create("repo", {"catalog-info.yaml": GOOD})
-    repo.commit({"catalog-info.yaml": GOOD.replace("good", "feature")}, branch="feature")
+    repo.commit(
+        {"catalog-info.yaml": GOOD.replace("good", "feature")}, branch="feature"
+    )
     location, _ = register_location(repo.url, branch="feature")
     crawl_location(location)
     assert Entity.objects.filter(ref="component:default/feature").exists()
@@ -219,7 +266,9 @@ def test_deleted_branch_records_the_error_and_keeps_the_catalog(repos):
 
 def test_two_repositories_claiming_one_ref_first_keeps_it(repos):
     first = repos.create("first", {"catalog-info.yaml": GOOD})
-    second = repos.create("second", {"catalog-info.yaml": GOOD.replace("team-a", "team-b")})
+    second = repos.create(
+        "second", {"catalog-info.yaml": GOOD.replace("team-a", "team-b")}
+    )
     first_location, _ = register_location(first.url)
     second_location, _ = register_location(second.url)
     crawl_location(first_location)

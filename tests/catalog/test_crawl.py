@@ -6,7 +6,14 @@ import pytest
 
 from catalog.ingest.sync import crawl_location
 from catalog.locations import register_location, unregister_location
-from catalog.models import CrawlRun, Entity, EntityRevision, Location, ProcessingError, Relation
+from catalog.models import (
+    CrawlRun,
+    Entity,
+    EntityRevision,
+    Location,
+    ProcessingError,
+    Relation,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +71,11 @@ def refs() -> set[str]:
 def test_crawl_ingests_entities_relations_and_provenance(repos):
     repo = repos.create(
         "billing",
-        {"catalog-info.yaml": service(), "openapi.yaml": "openapi: 3.0.0\n", "teams.yaml": TEAMS},
+        {
+            "catalog-info.yaml": service(),
+            "openapi.yaml": "openapi: 3.0.0\n",
+            "teams.yaml": TEAMS,
+        },
     )
     location = location_for(repo)
     run = crawl_location(location)
@@ -82,15 +93,24 @@ def test_crawl_ingests_entities_relations_and_provenance(repos):
     assert body["metadata"]["namespace"] == "default"
     annotations = body["metadata"]["annotations"]
     assert annotations["backstage.io/managed-by-location"].startswith("url:file://")
-    assert annotations["backstage.io/managed-by-location"].endswith("/blob/main/catalog-info.yaml")
+    assert annotations["backstage.io/managed-by-location"].endswith(
+        "/blob/main/catalog-info.yaml"
+    )
     assert {"type": "ownedBy", "targetRef": "group:default/team-a"} in body["relations"]
-    assert {"type": "providesApi", "targetRef": "api:default/billing-api"} in body["relations"]
+    assert {"type": "providesApi", "targetRef": "api:default/billing-api"} in body[
+        "relations"
+    ]
     api = Entity.objects.get(ref="api:default/billing-api")
     assert api.body["spec"]["definition"] == "openapi: 3.0.0\n"
-    assert {"type": "apiProvidedBy", "targetRef": "component:default/billing"} in api.body["relations"]
+    assert {
+        "type": "apiProvidedBy",
+        "targetRef": "component:default/billing",
+    } in api.body["relations"]
     # The reverse relation of an owner that is not in the catalog is kept as a row.
     assert Relation.objects.filter(
-        source_ref="group:default/team-a", type="ownerOf", target_ref="component:default/billing"
+        source_ref="group:default/team-a",
+        type="ownerOf",
+        target_ref="component:default/billing",
     ).exists()
     assert EntityRevision.objects.filter(action="added").count() == 2
     location.refresh_from_db()
@@ -100,7 +120,9 @@ def test_crawl_ingests_entities_relations_and_provenance(repos):
 
 
 def test_unchanged_head_is_a_cheap_no_op(repos, django_assert_max_num_queries):
-    repo = repos.create("billing", {"catalog-info.yaml": service(), "openapi.yaml": "x: 1\n"})
+    repo = repos.create(
+        "billing", {"catalog-info.yaml": service(), "openapi.yaml": "x: 1\n"}
+    )
     location = location_for(repo)
     crawl_location(location)
     location.refresh_from_db()
@@ -110,7 +132,9 @@ def test_unchanged_head_is_a_cheap_no_op(repos, django_assert_max_num_queries):
 
 
 def test_new_commit_with_same_descriptors_skips_database_work(repos):
-    repo = repos.create("billing", {"catalog-info.yaml": service(), "openapi.yaml": "x: 1\n"})
+    repo = repos.create(
+        "billing", {"catalog-info.yaml": service(), "openapi.yaml": "x: 1\n"}
+    )
     location = location_for(repo)
     crawl_location(location)
     etag = Entity.objects.get(ref="component:default/billing").etag
@@ -132,7 +156,9 @@ def test_change_updates_entity_relations_and_history(repos):
     location = location_for(repo)
     crawl_location(location)
     team_a = Entity.objects.get(ref="group:default/team-a")
-    assert {"type": "ownerOf", "targetRef": "component:default/billing"} in team_a.body["relations"]
+    assert {"type": "ownerOf", "targetRef": "component:default/billing"} in team_a.body[
+        "relations"
+    ]
     old_etag = Entity.objects.get(ref="component:default/billing").etag
 
     repo.commit({"catalog-info.yaml": service(owner="team-b")})
@@ -145,28 +171,44 @@ def test_change_updates_entity_relations_and_history(repos):
     # Both sides of the relation moved: the groups were re-stitched.
     team_a = Entity.objects.get(ref="group:default/team-a")
     team_b = Entity.objects.get(ref="group:default/team-b")
-    assert {"type": "ownerOf", "targetRef": "component:default/billing"} not in team_a.body["relations"]
-    assert {"type": "ownerOf", "targetRef": "component:default/billing"} in team_b.body["relations"]
+    assert {
+        "type": "ownerOf",
+        "targetRef": "component:default/billing",
+    } not in team_a.body["relations"]
+    assert {"type": "ownerOf", "targetRef": "component:default/billing"} in team_b.body[
+        "relations"
+    ]
     history = list(
-        EntityRevision.objects.filter(ref="component:default/billing").values_list("action", "owner_ref")
+        EntityRevision.objects.filter(ref="component:default/billing").values_list(
+            "action", "owner_ref"
+        )
     )
-    assert history == [("added", "group:default/team-a"), ("changed", "group:default/team-b")]
+    assert history == [
+        ("added", "group:default/team-a"),
+        ("changed", "group:default/team-b"),
+    ]
 
 
 def test_forced_crawl_twice_leaves_the_same_state(repos):
-    repo = repos.create("billing", {"catalog-info.yaml": service(), "openapi.yaml": "x: 1\n"})
+    repo = repos.create(
+        "billing", {"catalog-info.yaml": service(), "openapi.yaml": "x: 1\n"}
+    )
     location = location_for(repo)
     crawl_location(location, force=True)
     before = list(Entity.objects.values_list("ref", "etag", "uid").order_by("ref"))
     run = crawl_location(Location.objects.get(pk=location.pk), force=True)
     assert (run.added, run.changed, run.removed, run.unchanged) == (0, 0, 0, 2)
-    assert list(Entity.objects.values_list("ref", "etag", "uid").order_by("ref")) == before
+    assert (
+        list(Entity.objects.values_list("ref", "etag", "uid").order_by("ref")) == before
+    )
     assert EntityRevision.objects.count() == 2
     assert Relation.objects.count() == 8
 
 
 def test_push_removing_catalog_file_removes_entities_and_keeps_history(repos):
-    repo = repos.create("billing", {"catalog-info.yaml": service(), "openapi.yaml": "x: 1\n"})
+    repo = repos.create(
+        "billing", {"catalog-info.yaml": service(), "openapi.yaml": "x: 1\n"}
+    )
     location = location_for(repo)
     crawl_location(location)
     repo.commit({"catalog-info.yaml": None})
@@ -175,7 +217,10 @@ def test_push_removing_catalog_file_removes_entities_and_keeps_history(repos):
     assert refs() == set()
     assert Relation.objects.count() == 0
     removed = EntityRevision.objects.filter(action="removed")
-    assert set(removed.values_list("ref", flat=True)) == {"component:default/billing", "api:default/billing-api"}
+    assert set(removed.values_list("ref", flat=True)) == {
+        "component:default/billing",
+        "api:default/billing-api",
+    }
     assert removed.get(ref="component:default/billing").commit == repo.head()
     error = ProcessingError.objects.get(location=location)
     assert "catalog-info.yaml not found" in error.message
@@ -200,7 +245,10 @@ def test_glob_path_finds_descriptors_in_subfolders(repos):
         "component:default/svc-b",
         "api:default/svc-b-api",
     }
-    assert Entity.objects.get(ref="api:default/svc-b-api").body["spec"]["definition"] == "b: 1\n"
+    assert (
+        Entity.objects.get(ref="api:default/svc-b-api").body["spec"]["definition"]
+        == "b: 1\n"
+    )
 
 
 def test_location_entity_targets_are_followed(repos):
@@ -228,11 +276,15 @@ spec:
         "component:default/svc",
         "api:default/svc-api",
     }
-    assert Entity.objects.get(ref="component:default/svc").path == "svc/catalog-info.yaml"
+    assert (
+        Entity.objects.get(ref="component:default/svc").path == "svc/catalog-info.yaml"
+    )
 
 
 def test_location_target_in_another_repository_is_registered(repos, git_daemon):
-    other = repos.create("other", {"catalog-info.yaml": service("other"), "openapi.yaml": "o: 1\n"})
+    other = repos.create(
+        "other", {"catalog-info.yaml": service("other"), "openapi.yaml": "o: 1\n"}
+    )
     other_url = git_daemon.url(other)
     root = f"""\
 apiVersion: backstage.io/v1alpha1
@@ -249,40 +301,54 @@ spec:
     assert child.url == other_url
     crawl_location(child)
     assert "component:default/other" in refs()
-    origin = Entity.objects.get(ref="component:default/other").body["metadata"]["annotations"]
-    assert origin["backstage.io/managed-by-origin-location"].endswith(f"{repo.path.name}/blob/main/catalog-info.yaml")
+    origin = Entity.objects.get(ref="component:default/other").body["metadata"][
+        "annotations"
+    ]
+    assert origin["backstage.io/managed-by-origin-location"].endswith(
+        f"{repo.path.name}/blob/main/catalog-info.yaml"
+    )
 
     # The parent stops naming it: the child location and its entities go, with history.
     repo.commit({"catalog-info.yaml": root.replace(f'"{other_url}"', "")})
     crawl_location(Location.objects.get(pk=location.pk))
     assert not Location.objects.filter(pk=child.pk).exists()
     assert "component:default/other" not in refs()
-    assert EntityRevision.objects.filter(ref="component:default/other", action="removed").exists()
+    assert EntityRevision.objects.filter(
+        ref="component:default/other", action="removed"
+    ).exists()
 
 
 def test_unregister_removes_what_the_location_produced(repos):
-    repo = repos.create("billing", {"catalog-info.yaml": service(), "openapi.yaml": "x: 1\n"})
+    repo = repos.create(
+        "billing", {"catalog-info.yaml": service(), "openapi.yaml": "x: 1\n"}
+    )
     location = location_for(repo)
     crawl_location(location)
     unregister_location(Location.objects.get(pk=location.pk))
     assert refs() == set()
     assert not Location.objects.exists()
     assert EntityRevision.objects.filter(action="removed").count() == 2
-    assert EntityRevision.objects.filter(action="removed").first().repository == repo.url
+    assert (
+        EntityRevision.objects.filter(action="removed").first().repository == repo.url
+    )
 
 
 def test_crawl_over_git_daemon(repos, git_daemon):
-    repo = repos.create("served/billing", {"catalog-info.yaml": service(), "openapi.yaml": "x: 1\n"})
+    repo = repos.create(
+        "served/billing", {"catalog-info.yaml": service(), "openapi.yaml": "x: 1\n"}
+    )
     location = location_for_url(git_daemon.url(repo))
     run = crawl_location(location)
     assert run.status == CrawlRun.Status.SUCCEEDED
     assert "component:default/billing" in refs()
     repo.commit({"catalog-info.yaml": service(owner="team-z")})
     crawl_location(Location.objects.get(pk=location.pk))
-    assert Entity.objects.get(ref="component:default/billing").owner_ref == "group:default/team-z"
+    assert (
+        Entity.objects.get(ref="component:default/billing").owner_ref
+        == "group:default/team-z"
+    )
 
 
 def location_for_url(url: str) -> Location:
     location, _ = register_location(url)
     return location
-

@@ -1,4 +1,4 @@
-"""The embedded default: no settings at all gives SQLite and eager tasks, via the CLI."""
+"""The embedded default: no settings gives SQLite and eager tasks, via the CLI."""
 
 from __future__ import annotations
 
@@ -17,20 +17,35 @@ spec: {type: service, lifecycle: production, owner: team-a}
 """
 
 
-def manage(data_dir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def manage(
+    data_dir: Path, *args: str, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "DJANGO_SETTINGS_MODULE")
+        if k
+        not in (
+            "DATABASE_URL",
+            "CELERY_BROKER_URL",
+            "SECRET_KEY",
+            "DJANGO_SETTINGS_MODULE",
+        )
     }
     env |= {"GREENROOM_DATA_DIR": str(data_dir), "GREENROOM_ALLOW_LOCAL_REPOS": "1"}
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=check
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=check,
     )
 
 
 def test_embedded_default_runs_the_whole_path(repos, tmp_path):
-    repo = repos.create("laptop", {"catalog-info.yaml": GOOD, "broken.yaml": "kind: [\n"})
+    repo = repos.create(
+        "laptop", {"catalog-info.yaml": GOOD, "broken.yaml": "kind: [\n"}
+    )
     data = tmp_path / "embedded"
     manage(data, "migrate", "--noinput")
     assert (data / "greenroom.sqlite3").exists()
@@ -44,7 +59,9 @@ def test_embedded_default_runs_the_whole_path(repos, tmp_path):
 
     exported = [json.loads(line) for line in manage(data, "export").stdout.splitlines()]
     assert [e["metadata"]["name"] for e in exported] == ["laptop-service"]
-    assert exported[0]["relations"] == [{"type": "ownedBy", "targetRef": "group:default/team-a"}]
+    assert exported[0]["relations"] == [
+        {"type": "ownedBy", "targetRef": "group:default/team-a"}
+    ]
     assert exported[0]["metadata"]["etag"]
 
     listed = manage(data, "entities").stdout
@@ -53,7 +70,9 @@ def test_embedded_default_runs_the_whole_path(repos, tmp_path):
     # Pointing at a missing file fails the crawl command with a non-zero status.
     manage(data, "register", repo.url, "--path", "missing.yaml")
     failed = manage(data, "crawl", "--all", "--force", check=False)
-    assert failed.returncode == 0  # a missing file is a processing error, not a failed crawl
+    assert (
+        failed.returncode == 0
+    )  # a missing file is a processing error, not a failed crawl
     assert "missing.yaml not found" in manage(data, "errors").stdout
 
     manage(data, "register", repo.url, "--branch", "gone")
@@ -66,10 +85,17 @@ def test_validate_command_names_file_document_and_reason(tmp_path):
     good = tmp_path / "catalog-info.yaml"
     good.write_text(GOOD)
     bad = tmp_path / "bad.yaml"
-    bad.write_text(GOOD + "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: -x}\nspec: {}\n")
+    bad.write_text(
+        GOOD
+        + "---\napiVersion: backstage.io/v1alpha1\nkind: Component\n"
+        + "metadata: {name: -x}\nspec: {}\n"
+    )
     ok = manage(tmp_path / "d", "validate", str(good))
     assert ok.returncode == 0
     assert "component:default/laptop-service" in ok.stdout
     result = manage(tmp_path / "d", "validate", str(good), str(bad), check=False)
     assert result.returncode != 0
-    assert f"{bad}: error: document 2 (component:default/-x): metadata.name '-x' is not valid" in result.stdout
+    assert (
+        f"{bad}: error: document 2 (component:default/-x): "
+        "metadata.name '-x' is not valid" in result.stdout
+    )

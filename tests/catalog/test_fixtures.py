@@ -1,4 +1,4 @@
-"""Real descriptors nobody here wrote: Backstage's example organisation and public repos."""
+"""Real descriptors nobody here wrote: Backstage's examples and public repos."""
 
 from __future__ import annotations
 
@@ -32,7 +32,15 @@ RELATION_FIELDS = {
     "memberOf": ("group", "memberOf", "hasMember"),
 }
 KIND_FIELDS = {
-    "Component": {"owner", "system", "subcomponentOf", "providesApis", "consumesApis", "dependsOn", "dependencyOf"},
+    "Component": {
+        "owner",
+        "system",
+        "subcomponentOf",
+        "providesApis",
+        "consumesApis",
+        "dependsOn",
+        "dependencyOf",
+    },
     "API": {"owner", "system"},
     "Resource": {"owner", "system", "dependsOn", "dependencyOf"},
     "System": {"owner", "domain"},
@@ -43,7 +51,11 @@ KIND_FIELDS = {
 
 
 def files_of(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): p.read_text() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_text()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def documents(folder: Path):
@@ -51,8 +63,16 @@ def documents(folder: Path):
         yield from (d for d in yaml.safe_load_all(path.read_text()) if d)
 
 
+def ref_of(doc: dict) -> str:
+    metadata = doc["metadata"]
+    namespace = metadata.get("namespace", "default")
+    return f"{doc['kind']}:{namespace}/{metadata['name']}".lower()
+
+
 def full_ref(text: str, default_kind: str | None, namespace: str) -> str:
-    kind, _, rest = text.rpartition(":") if ":" in text.split("/")[0] else (default_kind, "", text)
+    kind, _, rest = (
+        text.rpartition(":") if ":" in text.split("/")[0] else (default_kind, "", text)
+    )
     ns, _, name = rest.rpartition("/") if "/" in rest else (namespace, "", rest)
     return f"{kind}:{ns}/{name}".lower()
 
@@ -65,10 +85,7 @@ def test_backstage_example_organisation_ingests_completely(repos):
         location, _ = register_location(repo.url, path=entry)
         crawl_location(location)
 
-    expected = {
-        f"{d['kind']}:{d['metadata'].get('namespace', 'default')}/{d['metadata']['name']}".lower()
-        for d in documents(folder)
-    }
+    expected = {ref_of(d) for d in documents(folder)}
     stored = {e.ref: e for e in Entity.objects.all()}
     assert set(stored) == expected
     errors = ProcessingError.objects.filter(level="error")
@@ -81,7 +98,9 @@ def test_backstage_example_organisation_ingests_completely(repos):
         source = f"{doc['kind']}:{namespace}/{doc['metadata']['name']}".lower()
         for field in KIND_FIELDS.get(doc["kind"], ()):
             values = doc.get("spec", {}).get(field)
-            for value in values if isinstance(values, list) else [values] if values else []:
+            for value in (
+                values if isinstance(values, list) else [values] if values else []
+            ):
                 default_kind, forward, reverse = RELATION_FIELDS[field]
                 target = full_ref(value, default_kind, namespace)
                 wanted |= {(source, forward, target), (target, reverse, source)}
@@ -90,7 +109,9 @@ def test_backstage_example_organisation_ingests_completely(repos):
     assert len(wanted) > 100
     for source, type_, target in wanted:
         if source in stored:
-            assert {"type": type_, "targetRef": target} in stored[source].body["relations"]
+            assert {"type": type_, "targetRef": target} in stored[source].body[
+                "relations"
+            ]
 
 
 def provenance_verdicts() -> dict[str, str]:
@@ -98,7 +119,9 @@ def provenance_verdicts() -> dict[str, str]:
     text = (shared_fixtures() / "PROVENANCE.md").read_text()
     section = text.split("## 2.")[1].split("## 3.")[0]
     verdicts = {}
-    for match in re.finditer(r"^\| `([^`]+)` \|(?:[^|]*\|){4} (valid|INVALID \(([^)]*)\))", section, re.M):
+    for match in re.finditer(
+        r"^\| `([^`]+)` \|(?:[^|]*\|){4} (valid|INVALID \(([^)]*)\))", section, re.M
+    ):
         verdicts[match[1]] = match[3] or "valid"
     return verdicts
 
@@ -123,23 +146,36 @@ def test_real_world_descriptors_are_judged_as_provenance_says():
         errors = [p.message for p in result.problems if p.level == "error"]
         verdict = verdicts[path.name]
         if verdict == "valid":
-            assert result.entities and not errors, (path.name, errors)
+            assert result.entities, path.name
+            assert not errors, (path.name, errors)
         else:
             assert errors, path.name
             assert all(m.startswith(path.name) for m in errors)
-            assert any(REASON_WORDS[verdict] in m for m in errors), (path.name, verdict, errors)
+            assert any(REASON_WORDS[verdict] in m for m in errors), (
+                path.name,
+                verdict,
+                errors,
+            )
 
 
 @pytest.mark.django_db
 def test_real_world_descriptors_crawl_with_rejections_named(repos):
     folder = shared_fixtures("catalog", "real-world")
     verdicts = provenance_verdicts()
-    repo = repos.create("real", {f"real-world/{k}": v for k, v in files_of(folder).items()})
+    repo = repos.create(
+        "real", {f"real-world/{k}": v for k, v in files_of(folder).items()}
+    )
     location, _ = register_location(repo.url, path="real-world/*")
     crawl_location(location)
     failed = set(
-        ProcessingError.objects.filter(level="error", entity_ref="").values_list("path", flat=True)
-    ) | set(ProcessingError.objects.filter(level="error").exclude(message__contains="duplicate entity").values_list("path", flat=True))
+        ProcessingError.objects.filter(level="error", entity_ref="").values_list(
+            "path", flat=True
+        )
+    ) | set(
+        ProcessingError.objects.filter(level="error")
+        .exclude(message__contains="duplicate entity")
+        .values_list("path", flat=True)
+    )
     for name, verdict in verdicts.items():
         path = f"real-world/{name}"
         if verdict != "valid":

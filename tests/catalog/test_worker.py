@@ -1,4 +1,4 @@
-"""End to end on real infrastructure: a Celery worker on the Redis broker, PostgreSQL."""
+"""End to end on real infrastructure: a Celery worker on Redis, PostgreSQL."""
 
 from __future__ import annotations
 
@@ -39,7 +39,9 @@ def live_worker() -> Iterator[None]:
         pytest.fail("CELERY_BROKER_URL must name the test broker (make test sets it)")
     app.conf.task_always_eager = False
     app.control.purge()
-    with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"):
+    with start_worker(
+        app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"
+    ):
         yield
 
 
@@ -53,7 +55,12 @@ def test_register_and_refresh_through_a_real_worker(repos, live_worker):
 
     repo.commit({"catalog-info.yaml": GOOD.replace("team-a", "team-b")})
     crawl_location_task.delay(location.pk)
-    wait_for(lambda: Entity.objects.get(ref="component:default/good").owner_ref == "group:default/team-b")
+    wait_for(
+        lambda: (
+            Entity.objects.get(ref="component:default/good").owner_ref
+            == "group:default/team-b"
+        )
+    )
     assert Location.objects.get(pk=location.pk).last_commit == repo.head()
 
 
@@ -62,23 +69,37 @@ def test_register_and_refresh_through_a_real_worker(repos, live_worker):
 def test_a_burst_of_crawl_requests_costs_few_crawls(repos, live_worker):
     repo = repos.create("repo", {"catalog-info.yaml": GOOD})
     location, _ = register_location(repo.url)
-    wait_for(lambda: Location.objects.get(pk=location.pk).last_crawl_finished is not None)
+    wait_for(
+        lambda: Location.objects.get(pk=location.pk).last_crawl_finished is not None
+    )
     repo.commit({"catalog-info.yaml": GOOD.replace("team-a", "team-c")})
     for _ in range(20):
         crawl_location_task.delay(location.pk, True)
-    wait_for(lambda: Entity.objects.get(ref="component:default/good").owner_ref == "group:default/team-c")
+    wait_for(
+        lambda: (
+            Entity.objects.get(ref="component:default/good").owner_ref
+            == "group:default/team-c"
+        )
+    )
     time.sleep(1)
     # Forced crawls that find the lock taken coalesce into a "crawl again" flag.
     assert CrawlRun.objects.filter(location=location).count() < 20
 
 
-@pytest.mark.skipif("postgresql" not in settings.DATABASES["default"]["ENGINE"], reason="advisory locks are PostgreSQL's")
+@pytest.mark.skipif(
+    "postgresql" not in settings.DATABASES["default"]["ENGINE"],
+    reason="advisory locks are PostgreSQL's",
+)
 @pytest.mark.django_db
 def test_a_location_locked_elsewhere_is_flagged_not_crawled_twice(repos):
     repo = repos.create("repo", {"catalog-info.yaml": GOOD})
     location, _ = register_location(repo.url)
     params = connection.get_connection_params()
-    dsn = {k: v for k, v in params.items() if k in ("host", "port", "user", "password", "dbname")}
+    dsn = {
+        k: v
+        for k, v in params.items()
+        if k in ("host", "port", "user", "password", "dbname")
+    }
     with psycopg.connect(**dsn, autocommit=True) as other:
         other.execute("SELECT pg_advisory_lock(%s, %s)", [LOCK_NAMESPACE, location.pk])
         assert crawl_location(location) is None
@@ -94,9 +115,14 @@ def test_a_crawl_interrupted_too_often_gives_up(repos, settings):
     repo = repos.create("repo", {"catalog-info.yaml": GOOD})
     location, _ = register_location(repo.url)
     # Workers that died mid-crawl leave their attempt counted and nothing else.
-    Location.objects.filter(pk=location.pk).update(attempts=settings.GREENROOM_CRAWL_MAX_ATTEMPTS)
+    Location.objects.filter(pk=location.pk).update(
+        attempts=settings.GREENROOM_CRAWL_MAX_ATTEMPTS
+    )
     run = crawl_location(Location.objects.get(pk=location.pk))
     assert run.status == CrawlRun.Status.FAILED
     assert "gave up" in run.error
     assert Location.objects.get(pk=location.pk).attempts == 0
-    assert crawl_location(Location.objects.get(pk=location.pk)).status == CrawlRun.Status.SUCCEEDED
+    assert (
+        crawl_location(Location.objects.get(pk=location.pk)).status
+        == CrawlRun.Status.SUCCEEDED
+    )

@@ -1,4 +1,4 @@
-"""Real git repositories for tests: made in temp dirs, served over file:// or git daemon."""
+"""Real git repositories for tests, served over file:// or git daemon."""
 
 from __future__ import annotations
 

@@ -12,7 +12,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--kind", help="Only this kind (case-insensitive).")
-        parser.add_argument("--owner", help="Only entities owned by this ref, e.g. group:default/team-a.")
+        parser.add_argument(
+            "--owner",
+            help="Only entities owned by this ref, e.g. group:default/team-a.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         entities = Entity.objects.order_by("ref")
@@ -20,5 +23,7 @@ class Command(BaseCommand):
             entities = entities.filter(kind__iexact=options["kind"])
         if options["owner"]:
             entities = entities.filter(owner_ref=options["owner"].lower())
-        for ref, owner, location_id, path in entities.values_list("ref", "owner_ref", "location_id", "path").iterator():
+        for ref, owner, location_id, path in entities.values_list(
+            "ref", "owner_ref", "location_id", "path"
+        ).iterator():
             self.stdout.write(f"{ref}\t{owner or '-'}\t{location_id}\t{path}")

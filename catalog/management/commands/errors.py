@@ -18,4 +18,7 @@ class Command(BaseCommand):
         if options["location"]:
             errors = errors.filter(location_id=options["location"])
         for error in errors.iterator():
-            self.stdout.write(f"{error.location_id}\t{error.level}\t{error.commit[:12] or '-'}\t{error.message}")
+            self.stdout.write(
+                f"{error.location_id}\t{error.level}\t"
+                f"{error.commit[:12] or '-'}\t{error.message}"
+            )

@@ -12,5 +12,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         for loc in Location.objects.all().iterator():
-            finished = loc.last_crawl_finished.isoformat(timespec="seconds") if loc.last_crawl_finished else "never"
-            self.stdout.write(f"{loc.pk}\t{loc.status}\t{loc.last_commit[:12] or '-'}\t{finished}\t{loc}")
+            finished = (
+                loc.last_crawl_finished.isoformat(timespec="seconds")
+                if loc.last_crawl_finished
+                else "never"
+            )
+            self.stdout.write(
+                f"{loc.pk}\t{loc.status}\t{loc.last_commit[:12] or '-'}\t"
+                f"{finished}\t{loc}"
+            )

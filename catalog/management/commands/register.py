@@ -10,20 +10,33 @@ from catalog.models import Location
 
 
 class Command(BaseCommand):
-    help = "Register git repositories (URL, optional branch and path or glob) and queue their crawls."
+    help = "Register git repositories (optional branch, path or glob); queue crawls."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("urls", nargs="+", metavar="URL")
-        parser.add_argument("--branch", default="", help="Branch to track (default: the remote's default).")
         parser.add_argument(
-            "--path", default="", help="Descriptor path or glob such as '**/catalog-info.yaml' (default: catalog-info.yaml)."
+            "--branch",
+            default="",
+            help="Branch to track (default: the remote's default).",
+        )
+        parser.add_argument(
+            "--path",
+            default="",
+            help="Descriptor path or glob such as '**/catalog-info.yaml' "
+            "(default: catalog-info.yaml).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         targets: list[Target] = []
         errors = []
         urls = options["urls"]
-        for url in tqdm(urls, desc="checking", unit="repo", disable=len(urls) < 50, file=self.stderr._out):
+        for url in tqdm(
+            urls,
+            desc="checking",
+            unit="repo",
+            disable=len(urls) < 50,
+            file=self.stderr._out,
+        ):
             try:
                 targets.append(validate_target(url, options["branch"], options["path"]))
             except RegistrationError as exc:
@@ -36,7 +49,9 @@ class Command(BaseCommand):
             self.stdout.write(str(location.pk))
         for target in targets:
             if (target.url, target.branch, target.path) not in new_keys:
-                existing = Location.objects.get(url=target.url, branch=target.branch, path=target.path)
+                existing = Location.objects.get(
+                    url=target.url, branch=target.branch, path=target.path
+                )
                 self.stderr.write(f"already registered as {existing.pk}: {existing}")
         if errors:
             raise CommandError(f"{len(errors)} of {len(urls)} URLs were refused")

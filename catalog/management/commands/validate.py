@@ -11,7 +11,7 @@ from catalog.ingest.sync import limits
 
 
 class Command(BaseCommand):
-    help = "Validate descriptor files offline with the crawler's rules; exit 0 only if all are valid."
+    help = "Validate descriptor files offline; exit 0 only if every document is valid."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="+", metavar="FILE")
@@ -27,12 +27,19 @@ class Command(BaseCommand):
                 failed += 1
                 continue
             folder = path.resolve().parent
-            result = parse_file(data, path.name, limits=limits(), read=_folder_reader(folder))
+            result = parse_file(
+                data, path.name, limits=limits(), read=_folder_reader(folder)
+            )
             for problem in result.problems:
                 level = "warning" if problem.level == "warning" else "error"
-                self.stdout.write(f"{name}: {level}: {problem.message.removeprefix(path.name + ', ')}")
+                self.stdout.write(
+                    f"{name}: {level}: {problem.message.removeprefix(path.name + ', ')}"
+                )
             failed += sum(1 for p in result.problems if p.level == "error")
-            self.stdout.write(f"{name}: {len(result.entities)} valid entities: {', '.join(e.ref for e in result.entities)}")
+            self.stdout.write(
+                f"{name}: {len(result.entities)} valid entities: "
+                + ", ".join(e.ref for e in result.entities)
+            )
         if failed:
             raise CommandError(f"{failed} errors")
 

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import Count
+
+from catalog.demo import build_demo_org
+from catalog.locations import RegistrationError, register_many, validate_target
+from catalog.models import Entity
+
+
+class Command(BaseCommand):
+    help = "Build, register and crawl the demo organisation; create an admin login."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--username", default="admin")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.GREENROOM_ALLOW_LOCAL_REPOS:
+            raise CommandError(
+                "the demo repositories are local: "
+                "run with GREENROOM_ALLOW_LOCAL_REPOS=1"
+            )
+        root = settings.DATA_DIR / "demo-repos"
+        repos = build_demo_org(root)
+        self.stdout.write(f"{len(repos)} demo repositories in {root}")
+        try:
+            targets = [validate_target(f"file://{path}") for path in repos]
+        except RegistrationError as exc:
+            raise CommandError(str(exc)) from None
+        created = register_many(targets)
+        self.stdout.write(f"registered {len(created)} new locations")
+        call_command("crawl", "--all", stdout=self.stdout, stderr=self.stderr)
+        counts = Entity.objects.values("kind").annotate(n=Count("id")).order_by("kind")
+        self.stdout.write(
+            "catalog: " + ", ".join(f"{row['n']} {row['kind']}" for row in counts)
+        )
+        self._admin(options["username"])
+
+    def _admin(self, username: str) -> None:
+        password = secrets.token_urlsafe(12)
+        user, _ = get_user_model().objects.get_or_create(username=username)
+        user.is_staff = user.is_superuser = True
+        user.set_password(password)
+        user.save()
+        self.stdout.write(self.style.SUCCESS(f"admin login: {username} / {password}"))
+        self.stdout.write("portal: http://127.0.0.1:8000/")
