@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+ORACLE := tests/oracle/node_modules/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/greenroom
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
@@ -17,12 +18,17 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# Backstage's own validators, the oracle for tests/catalog/test_descriptor_oracle.py.
+$(ORACLE): tests/oracle/package-lock.json
+	npm ci --prefix tests/oracle --no-audit --no-fund --loglevel=error
+	touch $(ORACLE)
+
 demo: setup
 	GREENROOM_ALLOW_LOCAL_REPOS=1 $(BIN)/python manage.py migrate --noinput
 	GREENROOM_ALLOW_LOCAL_REPOS=1 $(BIN)/python manage.py demo
 	GREENROOM_ALLOW_LOCAL_REPOS=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: setup
+test: setup $(ORACLE)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

@@ -61,7 +61,8 @@ KINDS: dict[str, KindSpec] = {
             "providesApis": Field(L),
             "consumesApis": Field(L),
             "dependsOn": Field(L),
-            "dependencyOf": Field(L),
+            # Not in Backstage's schema, but its processor reads it (one or a list).
+            "dependencyOf": Field(FieldType.ANY),
         },
         (
             OWNER,
@@ -91,7 +92,7 @@ KINDS: dict[str, KindSpec] = {
             "owner": Field(S, True),
             "system": Field(S),
             "dependsOn": Field(L),
-            "dependencyOf": Field(L),
+            "dependencyOf": Field(FieldType.ANY),
         },
         (OWNER, SYSTEM, DEPENDS_ON, DEPENDENCY_OF),
     ),

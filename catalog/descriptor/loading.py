@@ -89,15 +89,31 @@ class _EventSource(Protocol):
     def dispose(self) -> None: ...
 
 
+# libyaml stops at this flow nesting depth by itself; the Python scanner needs
+# telling, or a file of `[[[[...` costs it quadratic time before our own depth
+# check ever sees an event.
+_MAX_FLOW_LEVEL = 1000
+
+
+class _PurePythonLoader(yaml.SafeLoader):
+    def fetch_flow_collection_start(self, TokenClass: type[Token]) -> None:  # noqa: N803
+        if self.flow_level >= _MAX_FLOW_LEVEL:
+            mark = self.get_mark()
+            raise yaml.scanner.ScannerError(
+                "while increasing flow level", mark, "exceeded maximum nesting depth", mark
+            )
+        super().fetch_flow_collection_start(TokenClass)
+
+
+_LOADER_CLASS: type[_PurePythonLoader] | type[yaml.CSafeLoader] = (
+    yaml.CSafeLoader if yaml.__with_libyaml__ else _PurePythonLoader
+)
+
+
 def _make_loader(text: str) -> _EventSource:
     # Only the parser and the resolver of the loader are used: composing and
     # constructing are done here, so the loader class never builds objects.
     return cast(_EventSource, _LOADER_CLASS(text))
-
-
-_LOADER_CLASS: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = (
-    yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
-)
 
 
 # ---------------------------------------------------------------------------
@@ -293,6 +309,10 @@ class _Open:
     child_height: int = 0
     key: Node | None = None
     items: list[Node] | list[tuple[Node, Node]] = field(default_factory=list)
+    is_mapping: bool = False
+
+    def expects_key(self) -> bool:
+        return self.is_mapping and self.key is None
 
 
 class _Composer:
@@ -346,42 +366,39 @@ class _Composer:
         return self._finish(_Built(node, 1, 0), event.anchor)
 
     def _scalar_tag(self, event: ScalarEvent) -> str:
-        line = _line(event.start_mark)
+        mark = event.start_mark
         if event.tag not in (None, "!"):
-            return _check_tag(event.tag, _SCALAR_TAGS, "scalar", line)
+            return _check_tag(event.tag, _SCALAR_TAGS, "scalar", mark)
         tag = self._loader.resolve(ScalarNode, event.value, event.implicit)
         if tag == _MERGE and self._expects_key():
-            raise _DocumentError(f"merge keys are not supported (line {line})")
+            raise _DocumentError(f"merge keys are not supported (line {_line(mark)})")
         # YAML 1.1 leftovers that only mean something as merge/value keys:
         # anywhere else a plain `<<` or `=` is just text.
         if tag in (_MERGE, _VALUE):
             return _STR
-        return _check_tag(tag, _SCALAR_TAGS, "scalar", line)
+        return _check_tag(tag, _SCALAR_TAGS, "scalar", mark)
 
     def _expects_key(self) -> bool:
-        return (
-            bool(self._stack)
-            and _is_mapping(self._stack[-1])
-            and (self._stack[-1].key is None)
-        )
+        return bool(self._stack) and self._stack[-1].expects_key()
 
     def _alias(self, event: AliasEvent) -> _Built:
         name = event.anchor or ""
-        line = _line(event.start_mark)
         if name in self._opening:
             raise _DocumentError(
-                f"recursive alias '*{name}' at line {line} is not supported"
+                f"recursive alias '*{name}' at line {_line(event.start_mark)} "
+                "is not supported"
             )
         target = self._anchors.get(name)
         if target is None:
-            raise _DocumentError(f"undefined alias '*{name}' at line {line}")
-        self._check_depth(len(self._stack) + target.height, line)
+            raise _DocumentError(
+                f"undefined alias '*{name}' at line {_line(event.start_mark)}"
+            )
+        self._check_depth(len(self._stack) + target.height, event.start_mark)
         self._count(target.size)
         return target
 
     def _open(self, event: CollectionStartEvent) -> None:
-        line = _line(event.start_mark)
-        self._check_depth(len(self._stack) + 1, line)
+        self._check_depth(len(self._stack) + 1, event.start_mark)
         node: SequenceNode | MappingNode
         start, end = cast(Mark, event.start_mark), cast(Mark, event.end_mark)
         if isinstance(event, MappingStartEvent):
@@ -393,7 +410,10 @@ class _Composer:
         self._count(1)
         if event.anchor is not None:
             self._opening.add(event.anchor)
-        self._stack.append(_Open(node, event.anchor, items=node.value))
+        is_mapping = isinstance(node, MappingNode)
+        self._stack.append(
+            _Open(node, event.anchor, items=node.value, is_mapping=is_mapping)
+        )
 
     def _collection_tag(
         self,
@@ -405,7 +425,7 @@ class _Composer:
         tag = event.tag
         if tag in (None, "!"):
             tag = self._loader.resolve(kind, None, event.implicit)
-        return _check_tag(tag, frozenset((allowed,)), what, _line(event.start_mark))
+        return _check_tag(tag, frozenset((allowed,)), what, event.start_mark)
 
     def _close(self, event: Event) -> _Built:
         if not self._stack:
@@ -429,7 +449,7 @@ class _Composer:
         frame = self._stack[-1]
         frame.size += built.size
         frame.child_height = max(frame.child_height, built.height)
-        if not _is_mapping(frame):
+        if not frame.is_mapping:
             cast(list[Node], frame.items).append(built.node)
         elif frame.key is None:
             frame.key = _check_key(built.node)
@@ -438,10 +458,11 @@ class _Composer:
             frame.key = None
         return None
 
-    def _check_depth(self, depth: int, line: int) -> None:
+    def _check_depth(self, depth: int, mark: object) -> None:
         if depth > self._limits.max_depth:
             raise _DocumentError(
-                f"nesting deeper than {self._limits.max_depth} levels at line {line}"
+                f"nesting deeper than {self._limits.max_depth} levels at line "
+                f"{_line(mark)}"
             )
 
     def _count(self, nodes: int) -> None:
@@ -453,18 +474,15 @@ class _Composer:
             )
 
 
-def _is_mapping(frame: _Open) -> bool:
-    return isinstance(frame.node, MappingNode)
-
-
 def _short_tag(tag: str) -> str:
     return "!!" + tag.removeprefix(_YAML) if tag.startswith(_YAML) else tag
 
 
-def _check_tag(tag: str, allowed: frozenset[str], what: str, line: int) -> str:
+def _check_tag(tag: str, allowed: frozenset[str], what: str, mark: object) -> str:
     if tag not in allowed:
         raise _DocumentError(
-            f"unsupported YAML tag '{_short_tag(tag)}' on a {what} at line {line}"
+            f"unsupported YAML tag '{_short_tag(tag)}' on a {what} at line "
+            f"{_line(mark)}"
         )
     return tag
 

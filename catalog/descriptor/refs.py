@@ -34,9 +34,10 @@ def parse_ref(
     `/` ends the namespace; the rest is the name (so `a/b/c` is namespace `a`, name
     `b/c`). Missing parts take the defaults; an empty part is an error.
     """
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str) or not text:
         raise RefError("entity reference must be a non-empty string")
-    rest = text.strip()
+    # Not trimmed: Backstage keeps surrounding spaces as part of the ref.
+    rest = text
     kind: str | None = None
     colon, slash = rest.find(":"), rest.find("/")
     if colon != -1 and (slash == -1 or colon < slash):
@@ -60,6 +61,22 @@ def parse_ref(
     return EntityName(kind, namespace or default_namespace, rest)
 
 
+def compound_ref(
+    value: dict[str, object], *, default_kind: str | None, default_namespace: str
+) -> EntityName:
+    """The `{kind, namespace, name}` form of a reference."""
+    kind = value.get("kind") or default_kind
+    namespace = value.get("namespace") or default_namespace
+    name = value.get("name")
+    if not isinstance(name, str) or not name:
+        raise RefError(f"entity reference {value!r} had missing or empty name")
+    if not isinstance(kind, str) or not kind:
+        raise RefError(f"entity reference {value!r} had missing or empty kind")
+    if not isinstance(namespace, str):
+        raise RefError(f"entity reference {value!r} had an invalid namespace")
+    return EntityName(kind, namespace, name)
+
+
 def normalize_ref(text: str) -> str:
     """Lower-case a full `kind:namespace/name` ref without inferring anything."""
-    return text.strip().lower()
+    return text.lower()

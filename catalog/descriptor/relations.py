@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from catalog.descriptor.kinds import KINDS
-from catalog.descriptor.refs import RefError, parse_ref
+from catalog.descriptor.refs import EntityName, RefError, compound_ref, parse_ref
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -29,17 +29,30 @@ def entity_relations(
     errors: list[str] = []
     spec_def = KINDS.get(kind)
     for rule in spec_def.relations if spec_def else ():
-        value = spec.get(rule.field)
-        if value is None:
-            continue
-        for text in sorted(value) if isinstance(value, list) else [value]:
+        for item in _ref_values(spec.get(rule.field)):
             try:
-                target = parse_ref(
-                    text, default_kind=rule.default_kind, default_namespace=namespace
-                ).ref
+                target = _target(item, rule.default_kind, namespace).ref
             except RefError as exc:
                 errors.append(f"spec.{rule.field}: {exc}")
                 continue
             relations.add(Relation(ref, rule.forward, target))
             relations.add(Relation(target, rule.reverse, ref))
     return sorted(relations), errors
+
+
+def _ref_values(value: Any) -> list[Any]:
+    """A field's refs: one or a list, of strings or {kind, namespace, name} objects."""
+    if not value:
+        return []  # an absent, null or empty field emits nothing, as in Backstage
+    items = value if isinstance(value, list) else [value]
+    return sorted(items, key=lambda item: str(item))
+
+
+def _target(item: Any, default_kind: str | None, namespace: str) -> EntityName:
+    if isinstance(item, dict):
+        return compound_ref(
+            item, default_kind=default_kind, default_namespace=namespace
+        )
+    if not isinstance(item, str):
+        raise RefError(f"entity reference {item!r} is neither a string nor an object")
+    return parse_ref(item, default_kind=default_kind, default_namespace=namespace)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 NAME_MAX = 63
 _NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
@@ -77,14 +76,34 @@ def is_valid_label_value(value: object) -> bool:
     return value == "" or is_valid_name(value)
 
 
+SPECIAL_SCHEMES = frozenset({"http", "https", "ws", "wss", "ftp"})
+_FORBIDDEN_HOST = frozenset(" #%/:<>?@[\\]^|\t\n\r")
+_URL_TRIM = "".join(chr(c) for c in range(0x21))
+
+
 def is_valid_url(value: object) -> bool:
-    if not isinstance(value, str) or not value or value != value.strip():
+    """What `new URL(value)` (WHATWG) accepts, as Backstage's link check uses it.
+
+    Surrounding spaces and controls are trimmed; special schemes (http, https,
+    ws, wss, ftp) need a host without forbidden characters and a valid port.
+    """
+    if not isinstance(value, str):
         return False
-    scheme, _, rest = value.partition(":")
-    if not rest or not _URL_SCHEME.match(scheme):
+    text = value.strip(_URL_TRIM).replace("\t", "").replace("\n", "").replace("\r", "")
+    scheme, colon, rest = text.partition(":")
+    if not colon or not _URL_SCHEME.match(scheme):
         return False
-    try:
-        urlsplit(value)
-    except ValueError:
-        return False
-    return True
+    if scheme.lower() not in SPECIAL_SCHEMES:
+        return True
+    authority = rest.lstrip("/\\")
+    for end in "/?#\\":
+        authority = authority.split(end, 1)[0]
+    hostport = authority.rpartition("@")[2]
+    if hostport.startswith("["):
+        host, bracket, port = hostport.partition("]")
+        port = port.removeprefix(":") if bracket else "x"
+    else:
+        host, _, port = hostport.partition(":")
+        if not host or any(ch in _FORBIDDEN_HOST for ch in host):
+            return False
+    return port == "" or (port.isdigit() and int(port) <= 65535)

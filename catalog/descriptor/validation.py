@@ -47,16 +47,15 @@ def _check_root(doc: Mapping[str, Any]) -> Iterator[str]:
         yield "metadata is required"
     elif not isinstance(doc["metadata"], Mapping):
         yield "metadata must be an object"
-    spec = doc.get("spec")
-    if spec is None and kind != "Location":
+    if "spec" not in doc:
         yield "spec is required"
-    elif spec is not None and not isinstance(spec, Mapping):
+    elif not isinstance(doc["spec"], Mapping):
         yield "spec must be an object"
 
 
 def _check_metadata(metadata: Mapping[str, Any]) -> Iterator[str]:
     name = metadata.get("name")
-    if name is None:
+    if "name" not in metadata:
         yield "metadata.name is required"
     elif not rules.is_valid_name(name):
         yield (
@@ -64,16 +63,15 @@ def _check_metadata(metadata: Mapping[str, Any]) -> Iterator[str]:
             "starting and ending with a letter or digit"
         )
     namespace = metadata.get("namespace")
-    if namespace is not None and not rules.is_valid_namespace(namespace):
+    if "namespace" in metadata and not rules.is_valid_namespace(namespace):
         yield (
             f"metadata.namespace {namespace!r} is not valid: 1-63 lower-case letters, "
             "digits and '-', starting and ending with a letter or digit"
         )
-    title = metadata.get("title")
-    if title is not None and not (isinstance(title, str) and title):
-        yield "metadata.title must be a non-empty string"
-    description = metadata.get("description")
-    if description is not None and not isinstance(description, str):
+    for key in ("title", "uid", "etag"):
+        if key in metadata and not _is_text(metadata[key]):
+            yield f"metadata.{key} must be a non-empty string"
+    if "description" in metadata and not isinstance(metadata["description"], str):
         yield "metadata.description must be a string"
     yield from _check_map(
         metadata, "labels", rules.is_valid_label_value, "a valid name"
@@ -81,16 +79,18 @@ def _check_metadata(metadata: Mapping[str, Any]) -> Iterator[str]:
     yield from _check_map(
         metadata, "annotations", lambda v: isinstance(v, str), "a string"
     )
-    yield from _check_tags(metadata.get("tags"))
-    yield from _check_links(metadata.get("links"))
+    if "tags" in metadata:
+        yield from _check_tags(metadata["tags"])
+    if "links" in metadata:
+        yield from _check_links(metadata["links"])
 
 
 def _check_map(
     metadata: Mapping[str, Any], field: str, value_ok: Any, value_rule: str
 ) -> Iterator[str]:
-    values = metadata.get(field)
-    if values is None:
+    if field not in metadata:
         return
+    values = metadata[field]
     if not isinstance(values, Mapping):
         yield f"metadata.{field} must be a map of strings"
         return
@@ -105,8 +105,6 @@ def _check_map(
 
 
 def _check_tags(tags: object) -> Iterator[str]:
-    if tags is None:
-        return
     if not isinstance(tags, list):
         yield "metadata.tags must be a list of strings"
         return
@@ -119,8 +117,6 @@ def _check_tags(tags: object) -> Iterator[str]:
 
 
 def _check_links(links: object) -> Iterator[str]:
-    if links is None:
-        return
     if not isinstance(links, list):
         yield "metadata.links must be a list of objects"
         return
@@ -170,7 +166,8 @@ def _type_ok(field_type: FieldType, value: object) -> bool:
         return value in ("required", "optional")
     if field_type is FieldType.STEPS:
         return isinstance(value, list) and all(
-            isinstance(step, Mapping) and _is_text(step.get("action")) for step in value
+            isinstance(step, Mapping) and isinstance(step.get("action"), str)
+            for step in value
         )
     if field_type is FieldType.PARAMETERS:
         return isinstance(value, Mapping) or (

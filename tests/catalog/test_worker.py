@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 
 import psycopg
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
 from catalog.ingest.sync import LOCK_NAMESPACE, crawl_location
 from catalog.locations import register_location
 from catalog.models import CrawlRun, Entity, Location
-from catalog.tasks import crawl_location_task
+from catalog.tasks import crawl_location_task, refresh_due
 from portal.celery import app
 
 GOOD = """\
@@ -126,3 +128,44 @@ def test_a_crawl_interrupted_too_often_gives_up(repos, settings):
         crawl_location(Location.objects.get(pk=location.pk)).status
         == CrawlRun.Status.SUCCEEDED
     )
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_transient_git_errors_are_retried_then_recorded(repos, git_daemon, live_worker):
+    repo = repos.create("repo", {"catalog-info.yaml": GOOD})
+    git_daemon.stop()
+    retries = crawl_location_task.max_retries
+    backoff, crawl_location_task.retry_backoff = crawl_location_task.retry_backoff, 1
+    try:
+        location, _ = register_location(git_daemon.url(repo))
+        failed = CrawlRun.objects.filter(
+            location=location, status=CrawlRun.Status.FAILED
+        )
+        wait_for(lambda: failed.count() == 1 + retries, timeout=60)
+    finally:
+        crawl_location_task.retry_backoff = backoff
+    assert all("unreachable" in run.error for run in failed)
+    assert Location.objects.get(pk=location.pk).status == Location.Status.FAILED
+
+
+@pytest.mark.django_db
+def test_refresh_due_claims_due_locations_once(
+    repos, django_capture_on_commit_callbacks
+):
+    first = repos.create("first", {"catalog-info.yaml": GOOD})
+    second = repos.create(
+        "second", {"catalog-info.yaml": GOOD.replace("good", "other")}
+    )
+    due, _ = register_location(first.url)
+    later, _ = register_location(second.url)
+    Location.objects.filter(pk=later.pk).update(
+        next_crawl_at=timezone.now() + timedelta(hours=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert refresh_due() == 1
+    assert Entity.objects.filter(ref="component:default/good").exists()
+    assert not Entity.objects.filter(ref="component:default/other").exists()
+    assert Location.objects.get(pk=due.pk).next_crawl_at > timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert refresh_due() == 0
