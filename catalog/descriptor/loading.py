@@ -9,7 +9,9 @@ make us spend is bounded by `Limits` before any Python object is built:
   recursive one) so nesting, alias expansion and tags are checked while the
   node graph is built, and a bad document is skipped without building it;
 * construction is restricted to JSON-like values: no Python tags, no merge
-  keys, string keys only, dates as ISO strings.
+  keys, string keys only, dates as ISO strings;
+* plain scalars are read with the YAML 1.2 core schema, as Backstage's parser reads
+  them: `yes`, `on`, `12:30` and `2024-01-01` stay strings, `017` is seventeen.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from yaml.events import (
     StreamEndEvent,
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.scanner import ScannerError
+from yaml.tokens import Token
 
 __all__ = ["Document", "FileRefused", "Limits", "load_documents", "load_one"]
 
@@ -51,10 +55,10 @@ class Limits:
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    index: int
-    value: object | None
-    error: str | None
-    line: int
+    index: int  # 0-based, counting empty documents too
+    value: object | None  # JSON-like; None for an empty document or on error
+    error: str | None  # why this document was refused; None when it loaded
+    line: int  # 1-based line where the document starts
 
 
 class FileRefused(ValueError):
@@ -96,17 +100,55 @@ _MAX_FLOW_LEVEL = 1000
 
 
 class _PurePythonLoader(yaml.SafeLoader):
-    def fetch_flow_collection_start(self, TokenClass: type[Token]) -> None:  # noqa: N803
+    def fetch_flow_collection_start(self, TokenClass: type[Token]) -> None:
         if self.flow_level >= _MAX_FLOW_LEVEL:
             mark = self.get_mark()
-            raise yaml.scanner.ScannerError(
-                "while increasing flow level", mark, "exceeded maximum nesting depth", mark
+            raise ScannerError(
+                "while increasing flow level",
+                mark,
+                "exceeded maximum nesting depth",
+                mark,
             )
         super().fetch_flow_collection_start(TokenClass)
 
 
-_LOADER_CLASS: type[_PurePythonLoader] | type[yaml.CSafeLoader] = (
-    yaml.CSafeLoader if yaml.__with_libyaml__ else _PurePythonLoader
+class _CoreSchema:
+    """YAML 1.2 core schema resolution (PyYAML itself only knows YAML 1.1's)."""
+
+    yaml_implicit_resolvers: ClassVar[
+        dict[str | None, list[tuple[str, re.Pattern[str]]]]
+    ] = {}
+
+
+_CORE_RESOLVERS = [
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    (
+        "float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+0123456789.",
+    ),
+    ("null", r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    ("merge", r"^(?:<<)$", "<"),  # resolved only so that it can be refused
+]
+for _tag, _pattern, _first in _CORE_RESOLVERS:
+    for _char in _first:
+        _CoreSchema.yaml_implicit_resolvers.setdefault(_char, []).append(
+            ("tag:yaml.org,2002:" + _tag, re.compile(_pattern))
+        )
+
+
+class _CoreCLoader(yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader):  # type: ignore[misc]
+    yaml_implicit_resolvers = _CoreSchema.yaml_implicit_resolvers
+
+
+class _CorePurePythonLoader(_PurePythonLoader):
+    yaml_implicit_resolvers = _CoreSchema.yaml_implicit_resolvers
+
+
+_LOADER_CLASS: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = (
+    _CoreCLoader if yaml.__with_libyaml__ else _CorePurePythonLoader
 )
 
 
@@ -120,7 +162,7 @@ def _make_loader(text: str) -> _EventSource:
 # Public API
 
 
-def load_documents(data: bytes, limits: Limits = Limits()) -> list[Document]:  # noqa: B008
+def load_documents(data: bytes, limits: Limits = Limits()) -> list[Document]:
     """Load every document of a YAML stream; bad documents carry an error.
 
     A file with no documents at all (empty, or only comments) gives [].
@@ -130,7 +172,7 @@ def load_documents(data: bytes, limits: Limits = Limits()) -> list[Document]:  #
     return _StreamLoader(text, limits).load()
 
 
-def load_one(data: bytes, limits: Limits = Limits()) -> object:  # noqa: B008
+def load_one(data: bytes, limits: Limits = Limits()) -> object:
     """Load a file that must hold at most one document (mkdocs.yml).
 
     An empty file gives None. Any error, per-document or not, is FileRefused.
@@ -156,9 +198,6 @@ def _decode(data: bytes, limits: Limits) -> str:
             f"file is {len(data)} bytes, larger than the limit of "
             f"{limits.max_bytes} bytes"
         )
-    nul = data.find(b"\x00")
-    if nul != -1:
-        raise FileRefused(f"file contains a NUL byte at byte offset {nul}")
     skip = len(_BOM) if data.startswith(_BOM) else 0
     try:
         text = data[skip:].decode("utf-8")
@@ -166,6 +205,10 @@ def _decode(data: bytes, limits: Limits) -> str:
         raise FileRefused(
             f"file is not valid UTF-8: {exc.reason} at byte offset {exc.start + skip}"
         ) from None
+    # After decoding, so that a UTF-16 file is reported as not being UTF-8.
+    nul = data.find(b"\x00")
+    if nul != -1:
+        raise FileRefused(f"file contains a NUL byte at byte offset {nul}")
     _refuse_non_printable(text)
     return text
 
@@ -236,6 +279,7 @@ class _StreamLoader:
                 event = _next_event(self._loader)
             except yaml.YAMLError as exc:
                 # Between documents: the error opens the next document.
+                self._check_document_count()
                 mark = getattr(exc, "problem_mark", None)
                 self._add(None, _syntax_message(exc), _line(mark))
                 return
@@ -261,8 +305,7 @@ class _StreamLoader:
         allowed = self._limits.max_documents
         if len(self._documents) >= allowed:
             raise FileRefused(
-                f"file has more than {allowed} YAML documents; "
-                f"at most {allowed} are allowed"
+                f"file has too many YAML documents: at most {allowed} allowed"
             )
 
     def _document_outcome(self) -> tuple[object | None, str | None]:
@@ -512,9 +555,11 @@ class _JsonConstructor(SafeConstructor):
         except (yaml.YAMLError, ValueError, TypeError, KeyError, AttributeError) as exc:
             # Explicit tags on the wrong text (`!!int abc`, `!!bool maybe`)
             # make the stock constructors raise all sorts of errors.
+            # A KeyError's text is only the offending value again.
+            detail = "" if isinstance(exc, KeyError) else f": {exc}"
             raise _DocumentError(
                 f"invalid {_short_tag(node.tag)} value {_excerpt(node)} at line "
-                f"{_line(node.start_mark)}: {exc}"
+                f"{_line(node.start_mark)}{detail}"
             ) from None
 
     def construct_mapping(
@@ -543,6 +588,17 @@ class _JsonConstructor(SafeConstructor):
             )
         return value
 
+    def construct_core_int(self, node: ScalarNode) -> int:
+        # YAML 1.2: a leading zero is decimal; octal is spelled 0o.
+        text = str(self.construct_scalar(node))
+        sign = -1 if text.startswith("-") else 1
+        digits = text.lstrip("+-")
+        if digits.startswith("0o"):
+            return sign * int(digits[2:], 8)
+        if digits.startswith("0x"):
+            return sign * int(digits[2:], 16)
+        return sign * int(digits, 10)
+
     def construct_iso_timestamp(self, node: ScalarNode) -> str:
         value: date = super().construct_yaml_timestamp(node)
         return value.isoformat()
@@ -552,7 +608,7 @@ class _JsonConstructor(SafeConstructor):
     yaml_constructors: ClassVar[dict[str | None, Any]] = {
         _YAML + "null": SafeConstructor.construct_yaml_null,
         _YAML + "bool": SafeConstructor.construct_yaml_bool,
-        _YAML + "int": SafeConstructor.construct_yaml_int,
+        _YAML + "int": construct_core_int,
         _YAML + "float": construct_yaml_float,
         _YAML + "timestamp": construct_iso_timestamp,
         _YAML + "str": SafeConstructor.construct_yaml_str,
