@@ -72,18 +72,10 @@ def register_many(targets: list[Target]) -> list[Location]:
                 "url", "branch", "path"
             )
         )
-        new = [
-            Location(url=u, branch=b, path=p) for (u, b, p) in sorted(wanted - existing)
-        ]
-        Location.objects.bulk_create(new, batch_size=1000)
-        created = list(
-            Location.objects.filter(url__in=[loc.url for loc in new]).order_by("id")
-        )
         created = [
-            loc
-            for loc in created
-            if (loc.url, loc.branch, loc.path) in wanted - existing
+            Location(url=u, branch=b, path=p) for u, b, p in sorted(wanted - existing)
         ]
+        Location.objects.bulk_create(created, batch_size=1000)  # sets ids (RETURNING)
         for location in created:
             enqueue_crawl(location.pk)
     return created

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.ingest.git import TransientGitError
-from catalog.ingest.sync import crawl_location
+from catalog.ingest.sync import TransientCrawlError, crawl_location
 from catalog.models import Location
 
 logger = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ REFRESH_BATCH = 1000
     reject_on_worker_lost=True,
     soft_time_limit=300,
     time_limit=360,
-    autoretry_for=(TransientGitError,),
+    autoretry_for=(TransientGitError, TransientCrawlError),
     retry_backoff=5,
     retry_backoff_max=300,
     retry_jitter=True,

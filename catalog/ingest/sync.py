@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from catalog.descriptor import Limits, Problem
@@ -20,6 +20,11 @@ from catalog.models import CrawlRun, Entity, Location
 from catalog.urlpolicy import RepoUrl, UrlRefused, check_repo_url, split_host_file_url
 
 logger = logging.getLogger(__name__)
+
+
+class TransientCrawlError(Exception):
+    """A crawl failed for a reason that retrying will fix (a database race)."""
+
 
 LOCK_NAMESPACE = 0x6772  # "gr": keeps our advisory locks apart from anyone else's
 
@@ -100,10 +105,13 @@ def _crawl_locked(location_id: int, force: bool) -> CrawlRun | None:
 
 
 class Crawl:
+    """One pass over one location; every way it ends is recorded on a CrawlRun."""
+
     def __init__(self, location: Location, force: bool) -> None:
         self.location = location
         self.force = force
         self.started = timezone.now()
+        self.run_row: CrawlRun | None = None
 
     def run(self) -> CrawlRun | None:
         location = self.location
@@ -112,66 +120,54 @@ class Crawl:
         )
         if location.attempts >= settings.GREENROOM_CRAWL_MAX_ATTEMPTS:
             # Earlier tries died mid-crawl (worker killed, time limit): stop looping.
-            return self._fail(
-                None, f"gave up after {location.attempts} interrupted attempts"
-            )
+            return self._fail(f"gave up after {location.attempts} interrupted attempts")
         try:
-            repo = check_url(location.url)
-            head = gitio.remote_head(
-                repo,
-                location.branch,
-                timeout=settings.GREENROOM_GIT_TIMEOUT,
-                allow_local=settings.GREENROOM_ALLOW_LOCAL_REPOS,
-            )
+            return self._crawl()
         except UrlRefused as exc:
-            return self._fail(None, f"repository URL refused: {exc}")
+            return self._fail(f"repository URL refused: {exc}")
         except gitio.TransientGitError as exc:
-            self._fail(None, f"repository unreachable: {exc}")
+            self._fail(f"repository unreachable: {exc}")
             raise
         except gitio.GitError as exc:
-            return self._fail(None, str(exc))
-        if (
-            not self.force
-            and head.commit == location.last_commit
-            and location.status in (Location.Status.OK, Location.Status.WARNING)
-        ):
-            self._finish(
-                location.status, head.branch, head.commit, location.content_hash
-            )
+            return self._fail(str(exc))
+        except (IntegrityError, OperationalError) as exc:
+            # A concurrent crawl wrote the same ref first, or the database went
+            # away: nothing was applied, and trying again will sort it out.
+            self._fail(f"database error, will retry: {exc}")
+            raise TransientCrawlError(str(exc)) from exc
+
+    def _crawl(self) -> CrawlRun | None:
+        location = self.location
+        repo = check_url(location.url)
+        head = gitio.remote_head(
+            repo,
+            location.branch,
+            timeout=settings.GREENROOM_GIT_TIMEOUT,
+            allow_local=settings.GREENROOM_ALLOW_LOCAL_REPOS,
+        )
+        good = location.status in (Location.Status.OK, Location.Status.WARNING)
+        if not self.force and good and head.commit == location.last_commit:
+            self._finish(location.status, head, location.content_hash)
             return None
-        run = CrawlRun.objects.create(
+        self.run_row = CrawlRun.objects.create(
             location=location,
             forced=self.force,
             commit=head.commit,
             started_at=self.started,
         )
-        try:
-            read = self._read(repo, head)
-        except gitio.TransientGitError as exc:
-            self._fail(run, f"fetch failed: {exc}")
-            raise
-        except (gitio.GitError, ValueError) as exc:
-            return self._fail(run, f"fetch failed: {exc}")
-        if (
-            not self.force
-            and read.content_hash == location.content_hash
-            and location.status in (Location.Status.OK, Location.Status.WARNING)
-        ):
+        head, read = self._read(repo, head)
+        if not self.force and good and read.content_hash == location.content_hash:
             Entity.objects.filter(location=location).update(last_seen=timezone.now())
-            self._finish(location.status, head.branch, head.commit, read.content_hash)
-            return self._end(run, CrawlRun.Status.UNCHANGED, ApplyStats())
+            self._finish(location.status, head, read.content_hash)
+            return self._end(CrawlRun.Status.UNCHANGED, ApplyStats(), head.commit)
         stats = self._apply(head, read)
         status = Location.Status.WARNING if stats.errors else Location.Status.OK
-        self._finish(
-            status,
-            head.branch,
-            head.commit,
-            read.content_hash,
-            error=_summary(stats.problems),
-        )
-        return self._end(run, CrawlRun.Status.SUCCEEDED, stats)
+        self._finish(status, head, read.content_hash, error=_summary(stats.problems))
+        return self._end(CrawlRun.Status.SUCCEEDED, stats, head.commit)
 
-    def _read(self, repo: RepoUrl, head: gitio.RemoteHead) -> ReadResult:
+    def _read(
+        self, repo: RepoUrl, head: gitio.RemoteHead
+    ) -> tuple[gitio.RemoteHead, ReadResult]:
         bare = gitio.fetch(
             mirror_path(self.location),
             repo,
@@ -179,14 +175,13 @@ class Crawl:
             timeout=settings.GREENROOM_GIT_TIMEOUT,
             allow_local=settings.GREENROOM_ALLOW_LOCAL_REPOS,
         )
-        commit = bare.git.rev_parse(gitio.HEAD_REF)
-        if commit != head.commit:
-            head = gitio.RemoteHead(
-                head.branch, commit
-            )  # the branch moved: read what we have
-        tree = gitio.CommitTree(bare, commit, settings.GREENROOM_MAX_FILE_BYTES)
         try:
-            return read_location(
+            # The branch may have moved since ls-remote: read what was fetched.
+            head = gitio.RemoteHead(head.branch, bare.git.rev_parse(gitio.HEAD_REF))
+            tree = gitio.CommitTree(
+                bare, head.commit, settings.GREENROOM_MAX_FILE_BYTES
+            )
+            return head, read_location(
                 tree,
                 self.location.path,
                 limits=limits(),
@@ -207,27 +202,21 @@ class Crawl:
                 sync_children(self.location, children)
         return stats
 
-    def _fail(self, run: CrawlRun | None, message: str) -> CrawlRun:
+    def _fail(self, message: str) -> CrawlRun:
         logger.warning("crawl of location %s failed: %s", self.location.pk, message)
-        if run is None:
-            run = CrawlRun.objects.create(
-                location=self.location, forced=self.force, started_at=self.started
-            )
+        location = self.location
         self._finish(
             Location.Status.FAILED,
-            self.location.resolved_branch,
-            self.location.last_commit,
-            self.location.content_hash,
+            gitio.RemoteHead(location.resolved_branch, location.last_commit),
+            location.content_hash,
             error=message,
         )
-        run.error = message
-        return self._end(run, CrawlRun.Status.FAILED, ApplyStats())
+        return self._end(CrawlRun.Status.FAILED, ApplyStats(), error=message)
 
     def _finish(
         self,
         status: str,
-        branch: str,
-        commit: str,
+        head: gitio.RemoteHead,
         content_hash: str,
         *,
         error: str = "",
@@ -236,8 +225,8 @@ class Crawl:
         interval = self.location.refresh_interval or settings.GREENROOM_REFRESH_INTERVAL
         Location.objects.filter(pk=self.location.pk).update(
             status=status,
-            resolved_branch=branch,
-            last_commit=commit,
+            resolved_branch=head.branch,
+            last_commit=head.commit,
             content_hash=content_hash,
             last_error=error,
             last_crawl_finished=now,
@@ -245,10 +234,14 @@ class Crawl:
             attempts=0,
         )
 
-    @staticmethod
-    def _end(run: CrawlRun, status: str, stats: ApplyStats) -> CrawlRun:
-        run.status = status
-        run.finished_at = timezone.now()
+    def _end(
+        self, status: str, stats: ApplyStats, commit: str = "", error: str = ""
+    ) -> CrawlRun:
+        run = self.run_row or CrawlRun(
+            location=self.location, forced=self.force, started_at=self.started
+        )
+        run.status, run.finished_at, run.error = status, timezone.now(), error
+        run.commit = commit or run.commit
         run.added, run.changed, run.removed = stats.added, stats.changed, stats.removed
         run.unchanged, run.errors = stats.unchanged, stats.errors
         run.save()
