@@ -132,7 +132,7 @@ def test_demo_is_deterministic_and_matches_predicted_sha(
 ) -> None:
     tips = [git(repo, "rev-parse", "main").strip() for repo in demo_repos]
     # The predicted sha is what the idempotency short-cut relies on.
-    for index, (name, files) in enumerate(demo._demo_repos()):
+    for index, (name, files) in enumerate(demo.demo_repos()):
         predicted = demo.expected_commit_sha(
             files, f"Add catalog descriptors for {name}", demo.DEMO_EPOCH + 3600 * index
         )
