@@ -123,13 +123,13 @@ class Entity(models.Model):
     )
     descriptor = models.JSONField(help_text="The document as written.")
     processed = models.JSONField(
-        help_text="Namespace filled, placeholders resolved, annotations added."
-    )
-    body = models.JSONField(
-        help_text="What the API serves: processed + uid, etag, relations, status."
+        help_text="Namespace filled, placeholders resolved, annotations added: "
+        "what the API serves, with uid, etag, relations and status added on read."
     )
     content_hash = models.CharField(max_length=64)
-    etag = models.CharField(max_length=64)
+    etag = models.CharField(
+        max_length=64, help_text="New whenever the served JSON changes."
+    )
     first_seen = models.DateTimeField(default=timezone.now)
     last_seen = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)

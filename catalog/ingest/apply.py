@@ -3,12 +3,15 @@
 1. Classify what the location produced against what is stored: new, changed,
    unchanged, removed (kept when its file could not be read), and conflicts (a ref
    another location already owns: the first location keeps it).
-2. Replace the relation rows and processing errors the location is responsible for.
-3. Re-stitch every entity whose body can have changed (its own content, relations
-   pointing from it, errors naming it): the served JSON, its etag and its owner.
-4. Write new rows in bulk and a revision for every add, change and removal.
+2. Replace the relation rows of changed and removed entities, and the location's
+   processing errors.
+3. Give a new etag to every entity whose served JSON changed: its own content, or
+   the relations and errors that are assembled into it when it is read.
+4. Write rows in bulk and a revision for every add, change and removal.
 
-The number of queries does not depend on the number of entities.
+The number of queries does not depend on the number of entities. Relations are
+not copied into each entity's stored JSON (see catalog/serialize.py): a team that
+owns 2,000 entities would otherwise be rewritten by every crawl that touches one.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +36,8 @@ BATCH = 1000
 MANAGED_BY = "backstage.io/managed-by-location"
 ORIGIN = "backstage.io/managed-by-origin-location"
 SOURCE = "backstage.io/source-location"
-PROCESSING_ERROR_TYPE = "backstage.io/catalog-processing"
+
+Triple = tuple[str, str, str]
 
 
 @dataclass(slots=True)
@@ -45,10 +50,15 @@ class ApplyStats:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _hash(value: Any) -> str:
-    return hashlib.sha256(
-        json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
-    ).hexdigest()
+def new_etag() -> str:
+    # Never reused: an etag names one version of the served JSON, whatever changed.
+    return uuid.uuid4().hex
+
+
+def content_hash(parsed: ParsedEntity, processed: dict[str, Any]) -> str:
+    value = {"path": parsed.path, "entity": processed, "descriptor": parsed.descriptor}
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def root_location(location: Location) -> Location:
@@ -58,16 +68,15 @@ def root_location(location: Location) -> Location:
 
 
 def with_provenance(
-    parsed: ParsedEntity, location: Location, branch: str
+    parsed: ParsedEntity, location: Location, origin: Location, branch: str
 ) -> dict[str, Any]:
-    """The processed entity with location annotations merged under the author's own."""
-    origin = root_location(location)
+    """The processed entity with location annotations merged under the author's."""
     folder = parsed.path.rpartition("/")[0]
+    origin_branch = origin.resolved_branch or branch
     annotations = {
-        MANAGED_BY: f"url:{file_url(location.url, branch, parsed.path)}",
-        ORIGIN: "url:"
-        + file_url(origin.url, origin.resolved_branch or branch, origin.path),
-        SOURCE: f"url:{file_url(location.url, branch, folder, folder=True)}",
+        MANAGED_BY: "url:" + file_url(location.url, branch, parsed.path),
+        ORIGIN: "url:" + file_url(origin.url, origin_branch, origin.path),
+        SOURCE: "url:" + file_url(location.url, branch, folder, folder=True),
     }
     entity = dict(parsed.entity)
     metadata = dict(entity["metadata"])
@@ -76,41 +85,10 @@ def with_provenance(
     return entity
 
 
-def stitch(
-    entity: Entity, relations: list[dict[str, str]], errors: list[dict[str, Any]]
-) -> None:
-    """Assemble the served body and its etag (a hash of everything visible)."""
-    body = dict(entity.processed)
-    metadata = {k: v for k, v in body["metadata"].items() if k not in ("uid", "etag")}
-    metadata["uid"] = str(entity.uid)
-    body["metadata"] = metadata
-    body["relations"] = sorted(relations, key=lambda r: (r["type"], r["targetRef"]))
-    if errors:
-        body["status"] = {"items": errors}
-    else:
-        body.pop("status", None)
-    etag = hashlib.sha1(
-        json.dumps(body, sort_keys=True).encode(), usedforsecurity=False
-    ).hexdigest()
-    metadata["etag"] = etag
-    entity.body, entity.etag = body, etag
-    entity.owner_ref = next(
-        (r["targetRef"] for r in relations if r["type"] == "ownedBy"), ""
-    )
-
-
-def _status_item(level: str, message: str) -> dict[str, Any]:
-    return {
-        "type": PROCESSING_ERROR_TYPE,
-        "level": level,
-        "message": f"InputError: {message}",
-        "error": {"name": "InputError", "message": message},
-    }
-
-
 def _revision(
     entity: Entity, action: str, location: Location, commit: str
 ) -> EntityRevision:
+    removed = action == EntityRevision.Action.REMOVED
     return EntityRevision(
         entity_uid=entity.uid,
         ref=entity.ref,
@@ -121,9 +99,7 @@ def _revision(
         repository=location.url,
         path=entity.path,
         commit=commit,
-        descriptor=None
-        if action == EntityRevision.Action.REMOVED
-        else entity.processed,
+        descriptor=None if removed else entity.processed,
     )
 
 
@@ -132,6 +108,7 @@ class Applier:
         self, location: Location, commit: str, branch: str, read: ReadResult
     ) -> None:
         self.location = location
+        self.origin = root_location(location)
         self.commit = commit
         self.branch = branch
         self.read = read
@@ -140,38 +117,36 @@ class Applier:
         self.new: list[Entity] = []
         self.changed: list[Entity] = []
         self.removed: list[Entity] = []
-        self.produced: dict[str, ParsedEntity] = {}
-        self.affected: set[str] = set()
+        self.produced: dict[str, ParsedEntity] = {}  # refs written by this crawl
+        self.touched: set[str] = set()  # refs whose relations or errors changed
 
     def run(self) -> ApplyStats:
         produced = self._dedupe()
         stored = Entity.objects.filter(
             Q(location=self.location) | Q(ref__in=list(produced))
-        )
+        ).defer("descriptor")
         existing = {e.ref: e for e in stored.select_related("location")}
         self._classify(produced, existing)
         self._replace_relations()
         self._replace_errors()
-        self._stitch_and_write()
+        self._write()
         return self.stats
 
     def _dedupe(self) -> dict[str, ParsedEntity]:
         produced: dict[str, ParsedEntity] = {}
         for parsed in self.read.entities:
-            first = produced.get(parsed.ref)
-            if first is None:
-                produced[parsed.ref] = parsed
-                continue
-            self.stats.problems.append(
-                Problem(
-                    parsed.path,
-                    f"{parsed.path}, document {parsed.document + 1}: duplicate entity "
-                    f"{parsed.ref}, already defined in {first.path}, document "
-                    f"{first.document + 1}; the first definition is used",
-                    parsed.document,
-                    parsed.ref,
+            first = produced.setdefault(parsed.ref, parsed)
+            if first is not parsed:
+                self.stats.problems.append(
+                    Problem(
+                        parsed.path,
+                        f"{parsed.path}, document {parsed.document + 1}: duplicate "
+                        f"entity {parsed.ref}, already defined in {first.path}, "
+                        f"document {first.document + 1}; the first one is used",
+                        parsed.document,
+                        parsed.ref,
+                    )
                 )
-            )
         return produced
 
     def _classify(
@@ -182,41 +157,29 @@ class Applier:
             if current is not None and current.location_id != self.location.id:
                 self._conflict(parsed, current)
                 continue
-            processed = with_provenance(parsed, self.location, self.branch)
-            content_hash = _hash(
-                {
-                    "path": parsed.path,
-                    "entity": processed,
-                    "descriptor": parsed.descriptor,
-                }
-            )
-            if current is None:
-                entity = Entity(
-                    uid=uuid.uuid4(),
-                    ref=ref,
-                    kind=parsed.kind,
-                    namespace=parsed.namespace.lower(),
-                    name=parsed.name.lower(),
-                    location=self.location,
-                    first_seen=self.now,
-                )
-                self.new.append(entity)
-            elif current.content_hash != content_hash:
-                entity = current
-                self.changed.append(entity)
-            else:
+            processed = with_provenance(parsed, self.location, self.origin, self.branch)
+            digest = content_hash(parsed, processed)
+            if current is not None and current.content_hash == digest:
                 self.stats.unchanged += 1
                 continue
-            entity.path, entity.commit = parsed.path, self.commit
-            entity.descriptor, entity.processed = parsed.descriptor, processed
-            entity.content_hash, entity.updated_at, entity.last_seen = (
-                content_hash,
-                self.now,
-                self.now,
+            entity = current or Entity(
+                ref=ref,
+                namespace=parsed.namespace.lower(),
+                name=parsed.name.lower(),
+                location=self.location,
+                first_seen=self.now,
             )
-            entity.kind = parsed.kind
+            (self.changed if current else self.new).append(entity)
+            entity.kind, entity.path, entity.commit = (
+                parsed.kind,
+                parsed.path,
+                self.commit,
+            )
+            entity.descriptor, entity.processed = parsed.descriptor, processed
+            entity.content_hash, entity.etag = digest, new_etag()
+            entity.owner_ref = parsed.owner or ""
+            entity.updated_at = entity.last_seen = self.now
             self.produced[ref] = parsed
-            self.affected.add(ref)
         for ref, current in existing.items():
             if (
                 current.location_id == self.location.id
@@ -243,19 +206,30 @@ class Applier:
         )
 
     def _replace_relations(self) -> None:
+        """Swap the rows of changed and removed entities; note whose set changed."""
         replaced = [e.pk for e in self.changed + self.removed]
+        before: dict[int, set[Triple]] = defaultdict(set)
         if replaced:
             old = Relation.objects.filter(origin_id__in=replaced)
-            self.affected.update(old.values_list("source_ref", flat=True).distinct())
+            for origin, *triple in old.values_list(
+                "origin_id", "source_ref", "type", "target_ref"
+            ):
+                before[origin].add(tuple(triple))  # type: ignore[arg-type]
             old.delete()
-        for parsed in self.produced.values():
-            self.affected.update(relation.source for relation in parsed.relations)
+        for entity in self.changed + self.removed:
+            parsed = self.produced.get(entity.ref)
+            after = (
+                {(r.source, r.type, r.target) for r in parsed.relations}
+                if parsed
+                else set()
+            )
+            self.touched.update(source for source, _, _ in before[entity.pk] ^ after)
+        for entity in self.new:
+            self.touched.update(r.source for r in self.produced[entity.ref].relations)
 
     def _replace_errors(self) -> None:
         old = ProcessingError.objects.filter(location=self.location)
-        self.affected.update(
-            r for r in old.values_list("entity_ref", flat=True).distinct() if r
-        )
+        previous = set(old.values_list("entity_ref", "level", "message"))
         old.delete()
         self.errors = [
             ProcessingError(
@@ -269,51 +243,15 @@ class Applier:
             )
             for p in self.stats.problems
         ]
+        current = {(e.entity_ref, e.level, e.message) for e in self.errors}
+        self.touched.update(ref for ref, _, _ in previous ^ current if ref)
         self.stats.errors = sum(1 for p in self.stats.problems if p.level == "error")
-        self.affected.update(p.ref for p in self.stats.problems if p.ref)
 
-    def _stitch_and_write(self) -> None:
-        removed_refs = {e.ref for e in self.removed}
-        in_memory = {e.ref: e for e in self.new + self.changed}
-        targets = self.affected - removed_refs
-        others = list(
-            Entity.objects.filter(ref__in=list(targets - in_memory.keys())).defer(
-                "descriptor", "body"
-            )
-        )
-        relations: dict[str, list[dict[str, str]]] = {ref: [] for ref in targets}
-        stored = Relation.objects.filter(source_ref__in=list(targets)).exclude(
-            origin_id__in=[e.pk for e in self.changed + self.removed]
-        )
-        for source, type_, target in stored.values_list(
-            "source_ref", "type", "target_ref"
-        ):
-            relations[source].append({"type": type_, "targetRef": target})
-        for parsed in self.produced.values():
-            for rel in parsed.relations:
-                if rel.source in relations:
-                    relations[rel.source].append(
-                        {"type": rel.type, "targetRef": rel.target}
-                    )
-        errors: dict[str, list[dict[str, Any]]] = {ref: [] for ref in targets}
-        other_errors = ProcessingError.objects.filter(
-            entity_ref__in=list(targets)
-        ).exclude(location=self.location)
-        for ref, level, message in other_errors.values_list(
-            "entity_ref", "level", "message"
-        ):
-            errors[ref].append(_status_item(level, message))
-        for error in self.errors:
-            if error.entity_ref in errors:
-                errors[error.entity_ref].append(
-                    _status_item(error.level, error.message)
-                )
-        updated = []
-        for entity in [*in_memory.values(), *others]:
-            before = entity.etag
-            stitch(entity, _dedupe_relations(relations[entity.ref]), errors[entity.ref])
-            if entity.ref not in in_memory and entity.etag != before:
-                updated.append(entity)
+    def _write(self) -> None:
+        written = {e.ref for e in self.new + self.changed + self.removed}
+        others = self.touched - written
+        if others:
+            Entity.objects.filter(ref__in=list(others)).update(etag=new_etag())
         revisions = [
             _revision(e, EntityRevision.Action.REMOVED, self.location, self.commit)
             for e in self.removed
@@ -322,22 +260,10 @@ class Applier:
             Entity.objects.filter(pk__in=[e.pk for e in self.removed]).delete()
         Entity.objects.bulk_create(self.new, batch_size=BATCH)
         fields = [
-            "kind",
-            "path",
-            "commit",
-            "descriptor",
-            "processed",
-            "body",
-            "content_hash",
-            "etag",
-            "owner_ref",
-            "updated_at",
-            "last_seen",
-        ]
+            "kind", "path", "commit", "descriptor", "processed", "content_hash",
+            "etag", "owner_ref", "updated_at", "last_seen",
+        ]  # fmt: skip
         Entity.objects.bulk_update(self.changed, fields, batch_size=BATCH)
-        Entity.objects.bulk_update(
-            updated, ["body", "etag", "owner_ref"], batch_size=BATCH
-        )
         by_ref = {e.ref: e for e in self.new + self.changed}
         Relation.objects.bulk_create(
             [
@@ -362,13 +288,6 @@ class Applier:
             for e in self.changed
         ]
         EntityRevision.objects.bulk_create(revisions, batch_size=BATCH)
-
-
-def _dedupe_relations(items: list[dict[str, str]]) -> list[dict[str, str]]:
-    seen: dict[tuple[str, str], dict[str, str]] = {}
-    for item in items:
-        seen.setdefault((item["type"], item["targetRef"]), item)
-    return list(seen.values())
 
 
 def apply_read(

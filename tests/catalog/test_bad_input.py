@@ -10,6 +10,7 @@ from catalog.ingest.git import TransientGitError
 from catalog.ingest.sync import crawl_location
 from catalog.locations import RegistrationError, register_location
 from catalog.models import CrawlRun, Entity, Location, ProcessingError
+from catalog.serialize import served
 from tests.support.gitrepos import Symlink
 
 pytestmark = pytest.mark.django_db
@@ -121,13 +122,13 @@ def test_entity_keeps_its_last_good_version_when_its_document_breaks(repos):
     kept = Entity.objects.get(ref="component:default/good")
     assert kept.etag != good.etag  # the error is now part of its status
     assert kept.processed == good.processed
-    status = kept.body["status"]["items"]
+    status = served(kept)["status"]["items"]
     assert status[0]["level"] == "error"
     assert "spec.lifecycle" in status[0]["error"]["message"]
     # Fixed again: the error is gone from the status.
     repo.commit({"catalog-info.yaml": GOOD})
     crawl_location(Location.objects.get(pk=location.pk))
-    assert "status" not in Entity.objects.get(ref="component:default/good").body
+    assert "status" not in served(Entity.objects.get(ref="component:default/good"))
     assert not ProcessingError.objects.exists()
 
 
@@ -197,7 +198,9 @@ spec:
     repo = repos.create("repo", {"catalog-info.yaml": api})
     location, _ = register_location(repo.url)
     crawl_location(location)
-    definition = Entity.objects.get(ref="api:default/sneaky").body["spec"]["definition"]
+    definition = served(Entity.objects.get(ref="api:default/sneaky"))["spec"][
+        "definition"
+    ]
     assert "root:" not in definition
     warning = ProcessingError.objects.get(location=location)
     assert warning.level == "warning"
@@ -280,4 +283,4 @@ def test_two_repositories_claiming_one_ref_first_keeps_it(repos):
     assert error.entity_ref == "component:default/good"
     assert "already defined by location" in error.message
     # The first owner sees the conflict too: it is on the entity's status.
-    assert "already defined" in entity.body["status"]["items"][0]["message"]
+    assert "already defined" in served(entity)["status"]["items"][0]["message"]

@@ -14,6 +14,7 @@ from catalog.models import (
     ProcessingError,
     Relation,
 )
+from catalog.serialize import served
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +88,7 @@ def test_crawl_ingests_entities_relations_and_provenance(repos):
     assert component.commit == repo.head()
     assert component.path == "catalog-info.yaml"
     assert component.owner_ref == "group:default/team-a"
-    body = component.body
+    body = served(component)
     assert body["metadata"]["uid"] == str(component.uid)
     assert body["metadata"]["etag"] == component.etag
     assert body["metadata"]["namespace"] == "default"
@@ -101,11 +102,11 @@ def test_crawl_ingests_entities_relations_and_provenance(repos):
         "relations"
     ]
     api = Entity.objects.get(ref="api:default/billing-api")
-    assert api.body["spec"]["definition"] == "openapi: 3.0.0\n"
+    assert served(api)["spec"]["definition"] == "openapi: 3.0.0\n"
     assert {
         "type": "apiProvidedBy",
         "targetRef": "component:default/billing",
-    } in api.body["relations"]
+    } in served(api)["relations"]
     # The reverse relation of an owner that is not in the catalog is kept as a row.
     assert Relation.objects.filter(
         source_ref="group:default/team-a",
@@ -155,11 +156,11 @@ def test_change_updates_entity_relations_and_history(repos):
     crawl_location(teams)
     location = location_for(repo)
     crawl_location(location)
+    owned = {"type": "ownerOf", "targetRef": "component:default/billing"}
     team_a = Entity.objects.get(ref="group:default/team-a")
-    assert {"type": "ownerOf", "targetRef": "component:default/billing"} in team_a.body[
-        "relations"
-    ]
+    assert owned in served(team_a)["relations"]
     old_etag = Entity.objects.get(ref="component:default/billing").etag
+    etags = dict(Entity.objects.values_list("ref", "etag"))
 
     repo.commit({"catalog-info.yaml": service(owner="team-b")})
     run = crawl_location(Location.objects.get(pk=location.pk))
@@ -168,16 +169,13 @@ def test_change_updates_entity_relations_and_history(repos):
     component = Entity.objects.get(ref="component:default/billing")
     assert component.owner_ref == "group:default/team-b"
     assert component.etag != old_etag
-    # Both sides of the relation moved: the groups were re-stitched.
+    # Both sides of the relation moved, and both groups' served JSON changed.
     team_a = Entity.objects.get(ref="group:default/team-a")
     team_b = Entity.objects.get(ref="group:default/team-b")
-    assert {
-        "type": "ownerOf",
-        "targetRef": "component:default/billing",
-    } not in team_a.body["relations"]
-    assert {"type": "ownerOf", "targetRef": "component:default/billing"} in team_b.body[
-        "relations"
-    ]
+    assert owned not in served(team_a)["relations"]
+    assert owned in served(team_b)["relations"]
+    assert team_a.etag != etags[team_a.ref]
+    assert team_b.etag != etags[team_b.ref]
     history = list(
         EntityRevision.objects.filter(ref="component:default/billing").values_list(
             "action", "owner_ref"
@@ -246,7 +244,7 @@ def test_glob_path_finds_descriptors_in_subfolders(repos):
         "api:default/svc-b-api",
     }
     assert (
-        Entity.objects.get(ref="api:default/svc-b-api").body["spec"]["definition"]
+        served(Entity.objects.get(ref="api:default/svc-b-api"))["spec"]["definition"]
         == "b: 1\n"
     )
 
@@ -301,7 +299,7 @@ spec:
     assert child.url == other_url
     crawl_location(child)
     assert "component:default/other" in refs()
-    origin = Entity.objects.get(ref="component:default/other").body["metadata"][
+    origin = served(Entity.objects.get(ref="component:default/other"))["metadata"][
         "annotations"
     ]
     assert origin["backstage.io/managed-by-origin-location"].endswith(
@@ -352,3 +350,21 @@ def test_crawl_over_git_daemon(repos, git_daemon):
 def location_for_url(url: str) -> Location:
     location, _ = register_location(url)
     return location
+
+
+def test_queries_per_crawl_do_not_grow_with_entities(repos):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for size in (3, 60):
+        docs = "---\n".join(service(f"svc-{size}-{i}") for i in range(size))
+        repo = repos.create(
+            f"repo-{size}", {"catalog-info.yaml": docs, "openapi.yaml": "x: 1\n"}
+        )
+        location = location_for(repo)
+        with CaptureQueriesContext(connection) as queries:
+            crawl_location(location)
+        counts.append(len(queries))
+        assert Entity.objects.filter(location=location).count() == 2 * size
+    assert counts[0] == counts[1]

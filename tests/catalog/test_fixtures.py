@@ -12,6 +12,7 @@ from catalog.descriptor import parse_file
 from catalog.ingest.sync import crawl_location
 from catalog.locations import register_location
 from catalog.models import Entity, ProcessingError, Relation
+from catalog.serialize import served
 from tests.conftest import shared_fixtures
 
 # The reference's relation table (catalog-model.md section 5.2): spec field ->
@@ -109,7 +110,7 @@ def test_backstage_example_organisation_ingests_completely(repos):
     assert len(wanted) > 100
     for source, type_, target in wanted:
         if source in stored:
-            assert {"type": type_, "targetRef": target} in stored[source].body[
+            assert {"type": type_, "targetRef": target} in served(stored[source])[
                 "relations"
             ]
 

@@ -1,22 +1,23 @@
 from __future__ import annotations
 
 import json
+from itertools import islice
 from typing import Any
 
 from django.core.management.base import BaseCommand
 
 from catalog.models import Entity
+from catalog.serialize import entity_json
+
+CHUNK = 1000
 
 
 class Command(BaseCommand):
     help = "Write every entity as JSON Lines, in the Backstage catalog API's shape."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        for body in (
-            Entity.objects.order_by("ref")
-            .values_list("body", flat=True)
-            .iterator(chunk_size=2000)
-        ):
-            self.stdout.write(
-                json.dumps(body, separators=(",", ":"), ensure_ascii=False)
-            )
+        rows = Entity.objects.order_by("ref").defer("descriptor").iterator(CHUNK)
+        while chunk := list(islice(rows, CHUNK)):
+            for body in entity_json(chunk):
+                line = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+                self.stdout.write(line)
