@@ -161,6 +161,14 @@ def fetch(
     return bare
 
 
+def fetched_commit(bare: git.Repo) -> str:
+    """The commit the last fetch stored, read from the ref file (no git process)."""
+    loose = Path(bare.git_dir) / HEAD_REF
+    if loose.is_file():
+        return loose.read_text().strip()
+    return str(bare.git.rev_parse(HEAD_REF))
+
+
 class CommitTree:
     """Read-only view of one commit's files, through git's object database."""
 

@@ -177,7 +177,7 @@ class Crawl:
         )
         try:
             # The branch may have moved since ls-remote: read what was fetched.
-            head = gitio.RemoteHead(head.branch, bare.git.rev_parse(gitio.HEAD_REF))
+            head = gitio.RemoteHead(head.branch, gitio.fetched_commit(bare))
             tree = gitio.CommitTree(
                 bare, head.commit, settings.GREENROOM_MAX_FILE_BYTES
             )
