@@ -76,6 +76,16 @@ def git_env(allow_local: bool) -> dict[str, str]:
     }
 
 
+def protocol_options(repo: RepoUrl) -> list[str]:
+    """Per-transport git options.
+
+    Over git:// protocol v2 sends each request as several small writes and waits
+    about 40 ms for the reply (measured: ls-remote 52 ms against 8 ms with v0);
+    git daemons rarely hold the thousands of refs v2's filtering is for.
+    """
+    return ["-c", "protocol.version=0"] if repo.scheme == "git" else []
+
+
 def transport_url(repo: RepoUrl) -> str:
     # A plain local path would make git copy objects and ignore --depth.
     if repo.scheme == "file" and not repo.url.startswith("file://"):
@@ -114,14 +124,18 @@ def remote_head(
     url = transport_url(repo)
     if branch:
         out = _run(
-            git.Git(), ["ls-remote", "--", url, f"refs/heads/{branch}"], timeout, env
+            git.Git(),
+            [*protocol_options(repo), "ls-remote", "--", url, f"refs/heads/{branch}"],
+            timeout,
+            env,
         )
         for line in out.splitlines():
             sha, _, ref = line.partition("\t")
             if ref == f"refs/heads/{branch}":
                 return RemoteHead(branch, sha)
         raise GitError(f"branch {branch!r} not found in the repository")
-    out = _run(git.Git(), ["ls-remote", "--symref", "--", url, "HEAD"], timeout, env)
+    args = [*protocol_options(repo), "ls-remote", "--symref", "--", url, "HEAD"]
+    out = _run(git.Git(), args, timeout, env)
     default, sha = "", ""
     for line in out.splitlines():
         if line.startswith("ref: refs/heads/") and line.endswith("\tHEAD"):
@@ -141,12 +155,18 @@ def fetch(
         bare = git.Repo(mirror)
     else:
         mirror.mkdir(parents=True, exist_ok=True)
-        bare = git.Repo.init(mirror, bare=True)
+        # An empty template: no sample hooks or other files copied in.
+        init = ["init", "--bare", "--quiet", "--template=", str(mirror)]
+        _run(git.Git(), init, timeout, git_env(allow_local))
+        bare = git.Repo(mirror)
         with bare.config_writer() as config:
             config.set_value("core", "hooksPath", "/dev/null")
             config.set_value("fetch", "recurseSubmodules", "false")
+            config.set_value("fetch", "writeCommitGraph", "false")
             config.set_value("gc", "auto", "0")
+            config.set_value("maintenance", "auto", "false")
     args = [
+        *protocol_options(repo),
         "fetch",
         "--depth=1",
         "--no-tags",

@@ -97,7 +97,6 @@ def crawl_location(location: Location, *, force: bool = False) -> CrawlRun | Non
 
 
 def _crawl_locked(location_id: int, force: bool) -> CrawlRun | None:
-    Location.objects.filter(pk=location_id).update(crawl_again=False)
     location = Location.objects.filter(pk=location_id).first()
     if location is None:
         return None  # unregistered meanwhile
@@ -116,7 +115,9 @@ class Crawl:
     def run(self) -> CrawlRun | None:
         location = self.location
         Location.objects.filter(pk=location.pk).update(
-            attempts=location.attempts + 1, last_crawl_started=self.started
+            attempts=location.attempts + 1,
+            last_crawl_started=self.started,
+            crawl_again=False,
         )
         if location.attempts >= settings.GREENROOM_CRAWL_MAX_ATTEMPTS:
             # Earlier tries died mid-crawl (worker killed, time limit): stop looping.

@@ -45,6 +45,14 @@ def live_worker() -> Iterator[None]:
         app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"
     ):
         yield
+    # The worker's threads keep their database connections (CELERY_DB_REUSE_MAX);
+    # they are gone now, so end their sessions or the test database cannot drop.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
 
 
 @pytest.mark.worker
