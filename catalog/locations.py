@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -9,7 +10,7 @@ from django.db import transaction
 from catalog.ingest.apply import apply_read
 from catalog.ingest.git import is_valid_branch
 from catalog.ingest.reader import ReadResult, clean_relative
-from catalog.ingest.sync import check_url
+from catalog.ingest.sync import check_url, mirror_path
 from catalog.models import Location
 
 DEFAULT_PATH = "catalog-info.yaml"
@@ -85,6 +86,7 @@ def unregister_location(location: Location) -> None:
     """Remove a location and everything it produced, with a revision for each entity."""
     for child in location.children.all():
         unregister_location(child)
+    mirror = mirror_path(location)
     with transaction.atomic():
         apply_read(
             location,
@@ -93,3 +95,4 @@ def unregister_location(location: Location) -> None:
             read=ReadResult(),
         )
         location.delete()
+        transaction.on_commit(lambda: shutil.rmtree(mirror, ignore_errors=True))

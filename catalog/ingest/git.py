@@ -21,7 +21,6 @@ logger = logging.getLogger(__name__)
 
 SYMLINK_MODE = 0o120000
 SUBMODULE_MODE = 0o160000
-HEAD_REF = "refs/greenroom/head"
 _BRANCH_BAD = re.compile(
     r"(^[-/.])|(\.\.)|([\x00-\x20~^:?*\[\\\x7f])|(@\{)|(/$)|(\.lock$)|(\.$)|(//)"
 )
@@ -147,24 +146,63 @@ def remote_head(
     return RemoteHead(default, sha)
 
 
+# Written into every mirror: no hooks, no submodules, no background maintenance.
+MIRROR_CONFIG = [
+    "core.hooksPath=/dev/null",
+    "fetch.recurseSubmodules=false",
+    "fetch.writeCommitGraph=false",
+    "gc.auto=0",
+    "maintenance.auto=false",
+]
+
+
+def has_mirror(mirror: Path) -> bool:
+    return (mirror / "HEAD").is_file()
+
+
+def clone(
+    mirror: Path, repo: RepoUrl, branch: str, *, timeout: int, allow_local: bool
+) -> tuple[git.Repo, RemoteHead]:
+    """First crawl: one shallow, single-branch bare clone.
+
+    One connection learns the default branch and fetches it, where ls-remote, init
+    and fetch would take three processes and two connections.
+    """
+    mirror.parent.mkdir(parents=True, exist_ok=True)
+    args = [*protocol_options(repo), "clone", "--bare", "--depth=1", "--single-branch"]
+    args += ["--no-tags", "--quiet", "--template="]
+    args += [f"--config={option}" for option in MIRROR_CONFIG]
+    if branch:
+        args += ["--branch", branch]
+    try:
+        _run(
+            git.Git(),
+            [*args, "--", transport_url(repo), str(mirror)],
+            timeout,
+            git_env(allow_local),
+        )
+    except GitError as exc:
+        if branch and "not found in upstream" in str(exc):
+            raise GitError(f"branch {branch!r} not found in the repository") from None
+        raise
+    bare = git.Repo(mirror)
+    head = (mirror / "HEAD").read_text().strip()
+    branch = branch or head.removeprefix("ref: refs/heads/")
+    commit = read_ref(mirror, f"refs/heads/{branch}")
+    if not commit:
+        bare.close()
+        raise GitError(
+            "the repository has no commits on its default branch (is it empty?)"
+        )
+    return bare, RemoteHead(branch, commit)
+
+
 def fetch(
     mirror: Path, repo: RepoUrl, branch: str, *, timeout: int, allow_local: bool
-) -> git.Repo:
-    """Shallow-fetch one branch into a bare mirror kept between crawls."""
-    if (mirror / "HEAD").exists():
-        bare = git.Repo(mirror)
-    else:
-        mirror.mkdir(parents=True, exist_ok=True)
-        # An empty template: no sample hooks or other files copied in.
-        init = ["init", "--bare", "--quiet", "--template=", str(mirror)]
-        _run(git.Git(), init, timeout, git_env(allow_local))
-        bare = git.Repo(mirror)
-        with bare.config_writer() as config:
-            config.set_value("core", "hooksPath", "/dev/null")
-            config.set_value("fetch", "recurseSubmodules", "false")
-            config.set_value("fetch", "writeCommitGraph", "false")
-            config.set_value("gc", "auto", "0")
-            config.set_value("maintenance", "auto", "false")
+) -> tuple[git.Repo, RemoteHead]:
+    """Later crawls: shallow-fetch the tracked branch into the kept mirror."""
+    bare = git.Repo(mirror)
+    ref = f"refs/heads/{branch}"
     args = [
         *protocol_options(repo),
         "fetch",
@@ -175,18 +213,24 @@ def fetch(
         "--quiet",
         "--",
         transport_url(repo),
-        f"+refs/heads/{branch}:{HEAD_REF}",
+        f"+{ref}:{ref}",
     ]
     _run(bare.git, args, timeout, git_env(allow_local))
-    return bare
+    return bare, RemoteHead(branch, read_ref(mirror, ref))
 
 
-def fetched_commit(bare: git.Repo) -> str:
-    """The commit the last fetch stored, read from the ref file (no git process)."""
-    loose = Path(bare.git_dir) / HEAD_REF
+def read_ref(git_dir: Path, ref: str) -> str:
+    """A ref's commit from the loose file or packed-refs (no git process)."""
+    loose = git_dir / ref
     if loose.is_file():
         return loose.read_text().strip()
-    return str(bare.git.rev_parse(HEAD_REF))
+    packed = git_dir / "packed-refs"
+    if packed.is_file():
+        for line in packed.read_text().splitlines():
+            sha, _, name = line.partition(" ")
+            if name == ref:
+                return sha
+    return ""
 
 
 class CommitTree:

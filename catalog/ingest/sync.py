@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
+import git
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
@@ -140,23 +141,30 @@ class Crawl:
     def _crawl(self) -> CrawlRun | None:
         location = self.location
         repo = check_url(location.url)
-        head = gitio.remote_head(
-            repo,
-            location.branch,
-            timeout=settings.GREENROOM_GIT_TIMEOUT,
-            allow_local=settings.GREENROOM_ALLOW_LOCAL_REPOS,
-        )
+        mirror = mirror_path(location)
+        git_options = {
+            "timeout": settings.GREENROOM_GIT_TIMEOUT,
+            "allow_local": settings.GREENROOM_ALLOW_LOCAL_REPOS,
+        }
         good = location.status in (Location.Status.OK, Location.Status.WARNING)
-        if not self.force and good and head.commit == location.last_commit:
-            self._finish(location.status, head, location.content_hash)
-            return None
+        if gitio.has_mirror(mirror):
+            head = gitio.remote_head(repo, location.branch, **git_options)
+            if not self.force and good and head.commit == location.last_commit:
+                self._finish(location.status, head, location.content_hash)
+                return None
+            bare, head = gitio.fetch(mirror, repo, head.branch, **git_options)
+        else:
+            bare, head = gitio.clone(mirror, repo, location.branch, **git_options)
         self.run_row = CrawlRun.objects.create(
             location=location,
             forced=self.force,
             commit=head.commit,
             started_at=self.started,
         )
-        head, read = self._read(repo, head)
+        try:
+            read = self._read(bare, head)
+        finally:
+            bare.close()
         if not self.force and good and read.content_hash == location.content_hash:
             Entity.objects.filter(location=location).update(last_seen=timezone.now())
             self._finish(location.status, head, read.content_hash)
@@ -166,31 +174,15 @@ class Crawl:
         self._finish(status, head, read.content_hash, error=_summary(stats.problems))
         return self._end(CrawlRun.Status.SUCCEEDED, stats, head.commit)
 
-    def _read(
-        self, repo: RepoUrl, head: gitio.RemoteHead
-    ) -> tuple[gitio.RemoteHead, ReadResult]:
-        bare = gitio.fetch(
-            mirror_path(self.location),
-            repo,
-            head.branch,
-            timeout=settings.GREENROOM_GIT_TIMEOUT,
-            allow_local=settings.GREENROOM_ALLOW_LOCAL_REPOS,
+    def _read(self, bare: git.Repo, head: gitio.RemoteHead) -> ReadResult:
+        tree = gitio.CommitTree(bare, head.commit, settings.GREENROOM_MAX_FILE_BYTES)
+        return read_location(
+            tree,
+            self.location.path,
+            limits=limits(),
+            max_files=settings.GREENROOM_MAX_FILES_PER_LOCATION,
+            max_entities=settings.GREENROOM_MAX_ENTITIES_PER_LOCATION,
         )
-        try:
-            # The branch may have moved since ls-remote: read what was fetched.
-            head = gitio.RemoteHead(head.branch, gitio.fetched_commit(bare))
-            tree = gitio.CommitTree(
-                bare, head.commit, settings.GREENROOM_MAX_FILE_BYTES
-            )
-            return head, read_location(
-                tree,
-                self.location.path,
-                limits=limits(),
-                max_files=settings.GREENROOM_MAX_FILES_PER_LOCATION,
-                max_entities=settings.GREENROOM_MAX_ENTITIES_PER_LOCATION,
-            )
-        finally:
-            bare.close()
 
     def _apply(self, head: gitio.RemoteHead, read: ReadResult) -> ApplyStats:
         children, problems = resolve_remote_targets(read.remote_targets)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.ingest.sync import crawl_location
+from catalog.ingest.sync import crawl_location, mirror_path
 from catalog.locations import register_location, unregister_location
 from catalog.models import (
     CrawlRun,
@@ -316,13 +316,18 @@ spec:
     ).exists()
 
 
-def test_unregister_removes_what_the_location_produced(repos):
+def test_unregister_removes_what_the_location_produced(
+    repos, django_capture_on_commit_callbacks
+):
     repo = repos.create(
         "billing", {"catalog-info.yaml": service(), "openapi.yaml": "x: 1\n"}
     )
     location = location_for(repo)
     crawl_location(location)
-    unregister_location(Location.objects.get(pk=location.pk))
+    assert mirror_path(location).is_dir()
+    with django_capture_on_commit_callbacks(execute=True):
+        unregister_location(Location.objects.get(pk=location.pk))
+    assert not mirror_path(location).exists()
     assert refs() == set()
     assert not Location.objects.exists()
     assert EntityRevision.objects.filter(action="removed").count() == 2
@@ -368,3 +373,12 @@ def test_queries_per_crawl_do_not_grow_with_entities(repos):
         counts.append(len(queries))
         assert Entity.objects.filter(location=location).count() == 2 * size
     assert counts[0] == counts[1]
+
+
+def test_empty_repository_is_a_clear_error(repos):
+    repo = repos.create("empty")
+    location = location_for(repo)
+    run = crawl_location(location)
+    assert run.status == CrawlRun.Status.FAILED
+    assert "empty" in run.error
+    assert crawl_location(Location.objects.get(pk=location.pk)).status == "failed"
