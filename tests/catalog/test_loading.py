@@ -36,9 +36,9 @@ def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
     if request.param == "libyaml":
         if not yaml.__with_libyaml__:
             pytest.skip("PyYAML was built without libyaml")
-        monkeypatch.setattr(loading, "_LOADER_CLASS", yaml.CSafeLoader)
+        monkeypatch.setattr(loading, "_LOADER_CLASS", loading._CoreCLoader)
     else:
-        monkeypatch.setattr(loading, "_LOADER_CLASS", loading._PurePythonLoader)
+        monkeypatch.setattr(loading, "_LOADER_CLASS", loading._CorePurePythonLoader)
     return str(request.param)
 
 
@@ -492,7 +492,9 @@ def test_load_one_raises_file_refused_for_any_error(data: bytes, words: str) -> 
         load_one(data)
 
 
-def test_plain_scalars_follow_the_yaml_1_2_core_schema_as_backstage_does() -> None:
+def test_plain_scalars_follow_the_yaml_1_2_core_schema_as_backstage_does(
+    parser: str,
+) -> None:
     text = (
         b"a: yes\nb: on\nc: 12:30\nd: 2024-01-01\ne: 017\nf: 0o17\ng: 0x1F\n"
         b"h: true\ni: ~\nj: 1.5\nk: 1_000\nl: No\n"
