@@ -892,6 +892,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "setting without editing portal/ (put its folder on PYTHONPATH)",
     )
     parser.add_argument(
+        "--transport",
+        choices=["git", "file"],
+        default="git",
+        help="git: serve the repos with git daemon on 127.0.0.1 (default); file: "
+        "file:// URLs, git's local transport (upload-pack over a pipe, no TCP)",
+    )
+    parser.add_argument(
         "--git-protocol-v0",
         action="store_true",
         help="diagnostic: give the worker a HOME whose .gitconfig sets "
@@ -935,6 +942,7 @@ def main(argv: list[str] | None = None) -> int:
                 "CELERY_WORKER_MAX_MEMORY_PER_CHILD", "settings default"
             ),
             "git_protocol": "0 (diagnostic)" if args.git_protocol_v0 else "default",
+            "transport": args.transport,
             "settings": args.settings,
         },
         "targets": TARGETS,
@@ -950,9 +958,13 @@ def main(argv: list[str] | None = None) -> int:
         paths = build_synthetic_org(repos_dir, args.repos, args.entities_per_repo)
         results["setup"] = {"build_org_s": round(time.monotonic() - start, 2)}
 
-        daemon, port = start_git_daemon(repos_dir, daemon_log)
-        host = f"127.0.0.1:{port}"
-        urls = [f"git://{host}/{path.name}" for path in paths]
+        if args.transport == "git":
+            daemon, port = start_git_daemon(repos_dir, daemon_log)
+            host = f"127.0.0.1:{port}"
+            urls = [f"git://{host}/{path.name}" for path in paths]
+        else:
+            host = ""
+            urls = [f"file://{path}" for path in paths]
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": args.settings,
@@ -963,7 +975,7 @@ def main(argv: list[str] | None = None) -> int:
             "LOG_LEVEL": "WARNING",
             "GREENROOM_DATA_DIR": str(data_dir),
             "GREENROOM_ALLOWED_GIT_HOSTS": host,
-            "GREENROOM_ALLOW_LOCAL_REPOS": "0",
+            "GREENROOM_ALLOW_LOCAL_REPOS": "1" if args.transport == "file" else "0",
             "PYTHONPATH": os.pathsep.join(
                 p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p
             ),
@@ -975,7 +987,7 @@ def main(argv: list[str] | None = None) -> int:
             home.mkdir()
             (home / ".gitconfig").write_text("[protocol]\n\tversion = 0\n")
             env["HOME"] = str(home)
-        log(f"git daemon on {host}; recreating database {DB_NAME}")
+        log(f"transport {args.transport} {host}; recreating database {DB_NAME}")
         start = time.monotonic()
         reset_database(env)
         results["setup"]["database_s"] = round(time.monotonic() - start, 2)
@@ -983,7 +995,7 @@ def main(argv: list[str] | None = None) -> int:
         setup_django(env)
 
         worker = start_worker(env, args.workers, worker_log)
-        sampler = RssSampler(worker.pid, daemon.pid)
+        sampler = RssSampler(worker.pid, daemon.pid if daemon else None)
         sampler.start()
         results["setup"]["worker_ready_s"] = round(wait_worker_ready(60), 2)
         time.sleep(1)  # let the pool children finish importing before phase A
