@@ -7,6 +7,8 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
+from catalog.querysets import RelationQuerySet
+
 
 class Location(models.Model):
     """A registered repository (plus path or glob) that the crawler reads."""
@@ -160,6 +162,8 @@ class Relation(models.Model):
     source_ref = models.CharField(max_length=400)
     type = models.CharField(max_length=63)
     target_ref = models.CharField(max_length=400)
+
+    objects = RelationQuerySet.as_manager()
 
     class Meta:
         indexes = [

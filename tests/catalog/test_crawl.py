@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from catalog.ingest.sync import crawl_location, mirror_path
-from catalog.locations import register_location, unregister_location
+from catalog.locations import (
+    register_location,
+    register_many,
+    unregister_location,
+    validate_target,
+)
 from catalog.models import (
     CrawlRun,
     Entity,
@@ -382,3 +387,31 @@ def test_empty_repository_is_a_clear_error(repos):
     assert run.status == CrawlRun.Status.FAILED
     assert "empty" in run.error
     assert crawl_location(Location.objects.get(pk=location.pk)).status == "failed"
+
+
+def test_dangling_relations_can_be_listed(repos):
+    repo = repos.create(
+        "billing",
+        {"catalog-info.yaml": service(), "openapi.yaml": "x: 1\n", "teams.yaml": TEAMS},
+    )
+    crawl_location(location_for(repo, "teams.yaml"))
+    crawl_location(location_for(repo))
+    dangling = set(
+        Relation.objects.dangling().values_list("source_ref", "type", "target_ref")
+    )
+    # team-a exists; the system does not. Reverse rows are not "declared".
+    assert dangling == {("component:default/billing", "partOf", "system:default/shop")}
+
+
+def test_thousands_of_repositories_register_in_one_call(
+    repos, django_assert_max_num_queries
+):
+    repo = repos.create("one", {"catalog-info.yaml": service()})
+    targets = [
+        validate_target(repo.url, path=f"services/{i}/catalog-info.yaml")
+        for i in range(3000)
+    ]
+    with django_assert_max_num_queries(12):
+        created = register_many(targets)
+    assert len(created) == Location.objects.count() == 3000
+    assert register_many(targets) == []  # idempotent
