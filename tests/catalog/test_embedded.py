@@ -99,3 +99,26 @@ def test_validate_command_names_file_document_and_reason(tmp_path):
         f"{bad}: error: document 2 (component:default/-x): "
         "metadata.name '-x' is not valid" in result.stdout
     )
+
+
+def test_demo_command_builds_registers_and_crawls_the_demo_organisation(tmp_path):
+    data = tmp_path / "demo"
+    manage(data, "migrate", "--noinput")
+    result = manage(data, "demo")
+    assert "31 demo repositories" in result.stdout
+    assert "admin login: admin / " in result.stdout
+    assert " failed " not in result.stdout
+    entities = manage(data, "entities").stdout.splitlines()
+    kinds = {line.split(":", 1)[0] for line in entities}
+    assert {
+        "component",
+        "api",
+        "resource",
+        "system",
+        "domain",
+        "group",
+        "user",
+    } <= kinds
+    # The one dangling owner the demo carries on purpose, for compliance views.
+    dangling = manage(data, "relations", "--dangling", "--type", "ownedBy").stdout
+    assert "group:default/team-personalization" in dangling
