@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -131,6 +132,9 @@ class Crawl:
             self._fail(f"repository unreachable: {exc}")
             raise
         except gitio.GitError as exc:
+            # Whatever state the mirror is in (a clone killed half-way, a branch
+            # that vanished), the next crawl starts from a fresh clone.
+            shutil.rmtree(mirror_path(location), ignore_errors=True)
             return self._fail(str(exc))
         except (IntegrityError, OperationalError) as exc:
             # A concurrent crawl wrote the same ref first, or the database went

@@ -265,6 +265,12 @@ def test_deleted_branch_records_the_error_and_keeps_the_catalog(repos):
     assert location.status == Location.Status.FAILED
     assert "branch 'feature' not found" in location.last_error
     assert Entity.objects.filter(ref="component:default/feature").exists()
+    # The branch comes back with other content: the next crawl starts afresh.
+    repo.commit({"catalog-info.yaml": GOOD.replace("good", "again")}, branch="feature")
+    run = crawl_location(Location.objects.get(pk=location.pk))
+    assert run.status == "succeeded"
+    assert Entity.objects.filter(ref="component:default/again").exists()
+    assert not Entity.objects.filter(ref="component:default/feature").exists()
 
 
 def test_two_repositories_claiming_one_ref_first_keeps_it(repos):
