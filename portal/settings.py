@@ -170,8 +170,15 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 
 # Celery: with no broker, tasks run eagerly in the calling process.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL")
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_ALWAYS_EAGER = not env("CELERY_BROKER_URL")
+CELERY_BROKER_URL = env("CELERY_BROKER_URL") or "memory://"
+if CELERY_TASK_ALWAYS_EAGER:
+    # Eager tasks run in the command itself: no per-task chatter, and no warning
+    # about the in-memory broker that eager publishing never uses.
+    LOGGING["loggers"] |= {
+        "celery.app.trace": {"level": "WARNING"},
+        "kombu.connection": {"level": "ERROR"},
+    }
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_ACKS_LATE = True

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -7,6 +8,9 @@ from tqdm import tqdm
 
 from catalog.locations import RegistrationError, Target, register_many, validate_target
 from catalog.models import Location
+
+# Refused URLs are named, but never with a password or token they may carry.
+CREDENTIALS = re.compile(r"//[^/@]*@")
 
 
 class Command(BaseCommand):
@@ -40,18 +44,16 @@ class Command(BaseCommand):
             try:
                 targets.append(validate_target(url, options["branch"], options["path"]))
             except RegistrationError as exc:
-                errors.append(str(exc))
+                errors.append(f"{CREDENTIALS.sub('//***@', url)}: {exc}")
         for error in errors:
             self.stderr.write(f"refused: {error}")
         created = register_many(targets)
         new_keys = {(loc.url, loc.branch, loc.path) for loc in created}
         for location in created:
             self.stdout.write(str(location.pk))
-        for target in targets:
-            if (target.url, target.branch, target.path) not in new_keys:
-                existing = Location.objects.get(
-                    url=target.url, branch=target.branch, path=target.path
-                )
+        known = {t.url for t in targets if (t.url, t.branch, t.path) not in new_keys}
+        for existing in Location.objects.filter(url__in=known):
+            if Target(existing.url, existing.branch, existing.path) in targets:
                 self.stderr.write(f"already registered as {existing.pk}: {existing}")
         if errors:
             raise CommandError(f"{len(errors)} of {len(urls)} URLs were refused")
