@@ -175,6 +175,21 @@ class Relation(models.Model):
         return f"{self.source_ref} {self.type} {self.target_ref}"
 
 
+class EntityField(models.Model):
+    """One flattened (key, value) row of an entity's JSON: see catalog/fields.py."""
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="fields")
+    key = models.CharField(max_length=200)
+    value = models.CharField(max_length=200, null=True)
+    original = models.CharField(max_length=200, null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "value"], name="entityfield_key_value")]
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value}"
+
+
 class ProcessingError(models.Model):
     """A problem found while crawling a location; replaced by the next crawl."""
 

@@ -28,9 +28,17 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog.descriptor import ParsedEntity, Problem
+from catalog.fields import flatten
 from catalog.hosts import file_url
 from catalog.ingest.reader import ReadResult
-from catalog.models import Entity, EntityRevision, Location, ProcessingError, Relation
+from catalog.models import (
+    Entity,
+    EntityField,
+    EntityRevision,
+    Location,
+    ProcessingError,
+    Relation,
+)
 
 BATCH = 1000
 MANAGED_BY = "backstage.io/managed-by-location"
@@ -264,6 +272,7 @@ class Applier:
             "etag", "owner_ref", "updated_at", "last_seen",
         ]  # fmt: skip
         Entity.objects.bulk_update(self.changed, fields, batch_size=BATCH)
+        self._write_fields()
         by_ref = {e.ref: e for e in self.new + self.changed}
         Relation.objects.bulk_create(
             [
@@ -288,6 +297,18 @@ class Applier:
             for e in self.changed
         ]
         EntityRevision.objects.bulk_create(revisions, batch_size=BATCH)
+
+    def _write_fields(self) -> None:
+        if self.changed:
+            EntityField.objects.filter(entity__in=[e.pk for e in self.changed]).delete()
+        EntityField.objects.bulk_create(
+            [
+                EntityField(entity=e, key=key, value=value, original=original)
+                for e in self.new + self.changed
+                for key, value, original in flatten(e.processed, str(e.uid))
+            ],
+            batch_size=BATCH,
+        )
 
 
 def apply_read(
