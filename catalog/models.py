@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
 
@@ -135,6 +136,8 @@ class Entity(models.Model):
     first_seen = models.DateTimeField(default=timezone.now)
     last_seen = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # PostgreSQL full text (catalog/search.py); its GIN index comes from a migration.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         indexes = [

@@ -39,6 +39,7 @@ from catalog.models import (
     ProcessingError,
     Relation,
 )
+from catalog.search import index_entities
 
 BATCH = 1000
 MANAGED_BY = "backstage.io/managed-by-location"
@@ -266,13 +267,16 @@ class Applier:
         ]
         if self.removed:
             Entity.objects.filter(pk__in=[e.pk for e in self.removed]).delete()
-        Entity.objects.bulk_create(self.new, batch_size=BATCH)
+        # No batch_size on inserts: Django takes the backend's own limit (one
+        # UNNEST statement per table on PostgreSQL, whatever the row count).
+        Entity.objects.bulk_create(self.new)
         fields = [
             "kind", "path", "commit", "descriptor", "processed", "content_hash",
             "etag", "owner_ref", "updated_at", "last_seen",
         ]  # fmt: skip
         Entity.objects.bulk_update(self.changed, fields, batch_size=BATCH)
         self._write_fields()
+        index_entities([e.pk for e in self.new + self.changed])
         by_ref = {e.ref: e for e in self.new + self.changed}
         Relation.objects.bulk_create(
             [
@@ -284,10 +288,9 @@ class Applier:
                 )
                 for ref, parsed in self.produced.items()
                 for r in parsed.relations
-            ],
-            batch_size=BATCH,
+            ]
         )
-        ProcessingError.objects.bulk_create(self.errors, batch_size=BATCH)
+        ProcessingError.objects.bulk_create(self.errors)
         revisions += [
             _revision(e, EntityRevision.Action.ADDED, self.location, self.commit)
             for e in self.new
@@ -296,7 +299,7 @@ class Applier:
             _revision(e, EntityRevision.Action.CHANGED, self.location, self.commit)
             for e in self.changed
         ]
-        EntityRevision.objects.bulk_create(revisions, batch_size=BATCH)
+        EntityRevision.objects.bulk_create(revisions)
 
     def _write_fields(self) -> None:
         if self.changed:
@@ -306,8 +309,7 @@ class Applier:
                 EntityField(entity=e, key=key, value=value, original=original)
                 for e in self.new + self.changed
                 for key, value, original in flatten(e.processed, str(e.uid))
-            ],
-            batch_size=BATCH,
+            ]
         )
 
 

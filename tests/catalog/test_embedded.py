@@ -119,6 +119,10 @@ def test_demo_command_builds_registers_and_crawls_the_demo_organisation(tmp_path
         "group",
         "user",
     } <= kinds
+    # Search on the embedded default (SQLite): name matches first.
+    found = manage(data, "entities", "--search", "payments").stdout.splitlines()
+    assert found
+    assert "payments" in found[0].split("\t")[0]
     # The one dangling owner the demo carries on purpose, for compliance views.
     dangling = manage(data, "relations", "--dangling", "--type", "ownedBy").stdout
     assert "group:default/team-personalization" in dangling

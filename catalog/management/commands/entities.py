@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from catalog.models import Entity
+from catalog.search import search
 
 
 class Command(BaseCommand):
@@ -12,6 +13,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--kind", help="Only this kind (case-insensitive).")
+        parser.add_argument("--search", help="Full-text search, best matches first.")
         parser.add_argument(
             "--owner",
             help="Only entities owned by this ref, e.g. group:default/team-a.",
@@ -23,6 +25,8 @@ class Command(BaseCommand):
             entities = entities.filter(kind__iexact=options["kind"])
         if options["owner"]:
             entities = entities.filter(owner_ref=options["owner"].lower())
+        if options["search"]:
+            entities = search(entities, options["search"])
         for ref, owner, location_id, path in entities.values_list(
             "ref", "owner_ref", "location_id", "path"
         ).iterator():
