@@ -75,8 +75,3 @@ def compound_ref(
     if not isinstance(namespace, str):
         raise RefError(f"entity reference {value!r} had an invalid namespace")
     return EntityName(kind, namespace, name)
-
-
-def normalize_ref(text: str) -> str:
-    """Lower-case a full `kind:namespace/name` ref without inferring anything."""
-    return text.lower()
