@@ -77,17 +77,25 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular_sidecar",
     "catalog",
     "techdocs",
 ]
 
+# Single sign-on: a trusted proxy in front of the portal authenticates people and
+# passes the user name in this header (e.g. X-Forwarded-User). Empty: Django logins.
+SSO_HEADER = env("GREENROOM_SSO_HEADER")
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "portal.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    *(["portal.sso.HeaderUserMiddleware"] if SSO_HEADER else []),
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -120,6 +128,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     # Eager tasks and a dev server share one file: wait for locks instead of failing.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}
+
+AUTHENTICATION_BACKENDS = [
+    *(["django.contrib.auth.backends.RemoteUserBackend"] if SSO_HEADER else []),
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "catalog:entity-list"
+LOGOUT_REDIRECT_URL = "login"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -28,6 +28,19 @@ def greenroom_settings(settings, tmp_path: Path) -> Iterator[None]:
     settings.GREENROOM_ALLOW_LOCAL_REPOS = True
     settings.GREENROOM_ALLOWED_GIT_HOSTS = []
     settings.GREENROOM_GIT_TIMEOUT = 20
+    # Pages are tested over plain http on localhost, with static files found in
+    # the apps (tests/web/test_static.py checks the collected, hashed production set).
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    settings.WHITENOISE_USE_FINDERS = True
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STATIC_ROOT.mkdir()
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     yield
@@ -58,3 +71,36 @@ def git_daemon(repos: Repos, settings) -> Iterator[GitDaemon]:
     settings.GREENROOM_ALLOW_LOCAL_REPOS = False
     yield daemon
     daemon.stop()
+
+
+def make_user(username: str, role: str):
+    from django.contrib.auth import get_user_model
+
+    from catalog.roles import grant_role
+
+    user = get_user_model().objects.create_user(username, password="pw-" + username)
+    grant_role(user, role)
+    return user
+
+
+@pytest.fixture
+def viewer(db):
+    """A read-only person, e.g. compliance staff."""
+    return make_user("vera-viewer", "viewer")
+
+
+@pytest.fixture
+def editor(db):
+    return make_user("eddie-editor", "editor")
+
+
+@pytest.fixture
+def viewer_client(client, viewer):
+    client.force_login(viewer)
+    return client
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client

@@ -12,10 +12,11 @@ from django.db.models import Count
 from catalog.demo import build_demo_org
 from catalog.locations import RegistrationError, register_many, validate_target
 from catalog.models import Entity
+from catalog.roles import ADMIN, EDITOR, VIEWER, grant_role
 
 
 class Command(BaseCommand):
-    help = "Build, register and crawl the demo organisation; create an admin login."
+    help = "Build, register and crawl the demo organisation; create a login per role."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--username", default="admin")
@@ -40,13 +41,17 @@ class Command(BaseCommand):
         self.stdout.write(
             "catalog: " + ", ".join(f"{row['n']} {row['kind']}" for row in counts)
         )
-        self._admin(options["username"])
+        self._logins(options["username"])
 
-    def _admin(self, username: str) -> None:
-        password = secrets.token_urlsafe(12)
-        user, _ = get_user_model().objects.get_or_create(username=username)
-        user.is_staff = user.is_superuser = True
-        user.set_password(password)
-        user.save()
-        self.stdout.write(self.style.SUCCESS(f"admin login: {username} / {password}"))
+    def _logins(self, admin: str) -> None:
+        """One login per role, each with a fresh random password."""
+        for username, role in ((admin, ADMIN), ("editor", EDITOR), ("viewer", VIEWER)):
+            password = secrets.token_urlsafe(12)
+            user, _ = get_user_model().objects.get_or_create(username=username)
+            user.set_password(password)
+            user.save()
+            grant_role(user, role)
+            self.stdout.write(
+                self.style.SUCCESS(f"{role} login: {username} / {password}")
+            )
         self.stdout.write("portal: http://127.0.0.1:8000/")
