@@ -9,6 +9,7 @@ entities it changed, in one UPDATE.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 
@@ -36,6 +37,7 @@ from catalog.models import Entity
 CONFIG = "simple"  # names and tags are not English words: no stemming
 SIMILARITY = 0.3
 SINGLE_TERM = re.compile(r"[\w.:/-]+")
+NAME_WORDS = re.compile(r"[-_.]")
 
 
 def search_vector() -> SearchVector:
@@ -84,10 +86,21 @@ def search(entities: QuerySet[Entity], text: str) -> QuerySet[Entity]:
             .annotate(score=Greatest(F("rank"), F("similarity")))
             .order_by("-score", "ref")
         )
+    return _plain_search(entities, text)
+
+
+def _plain_search(entities: QuerySet[Entity], text: str) -> QuerySet[Entity]:
+    """SQLite: substring matches, names and titles first; for a single term that
+    matches nothing, the names closest to it (difflib), so typos still find."""
     name_match = Q(name__icontains=text) | Q(processed__metadata__title__icontains=text)
     rest_match = Q(processed__metadata__description__icontains=text) | Q(
         processed__metadata__tags__icontains=text
     )
+    if (
+        SINGLE_TERM.fullmatch(text)
+        and not entities.filter(name_match | rest_match).exists()
+    ):
+        name_match = Q(name__in=_close_names(entities, text))
     return (
         entities.filter(name_match | rest_match)
         .annotate(
@@ -99,3 +112,13 @@ def search(entities: QuerySet[Entity], text: str) -> QuerySet[Entity]:
         )
         .order_by("-score", "ref")
     )
+
+
+def _close_names(entities: QuerySet[Entity], text: str) -> list[str]:
+    """Names whose whole or any `-`/`_`/`.`-separated word is close to `text`."""
+    by_word: dict[str, set[str]] = {}
+    for name in entities.values_list("name", flat=True).distinct():
+        for word in {name.lower(), *NAME_WORDS.split(name.lower())}:
+            by_word.setdefault(word, set()).add(name)
+    close = difflib.get_close_matches(text.lower(), by_word, n=20, cutoff=0.75)
+    return sorted({name for word in close for name in by_word[word]})

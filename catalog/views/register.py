@@ -1,0 +1,67 @@
+"""Register a repository: a dry run of what it would produce, then the real thing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views import View
+
+from catalog.descriptor.refs import RefError
+from catalog.forms import RegisterForm
+from catalog.ingest.git import GitError
+from catalog.ingest.preview import preview_target
+from catalog.locations import register_location
+from catalog.models import Entity, Location
+from catalog.roles import EditorRequiredMixin
+from catalog.urlpolicy import UrlRefused
+
+TEMPLATE = "catalog/register.html"
+
+
+class RegisterView(EditorRequiredMixin, View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return render(request, TEMPLATE, {"form": RegisterForm()})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = RegisterForm(request.POST)
+        if not form.is_valid():
+            return render(request, TEMPLATE, {"form": form}, status=400)
+        target = form.validated
+        if request.POST.get("action") == "register":
+            location, created = register_location(
+                target.url, target.branch, target.path
+            )
+            if created:
+                messages.success(request, "Registered: the first crawl has started.")
+            else:
+                messages.info(request, "This location was already registered.")
+            return redirect("catalog:location-detail", pk=location.pk)
+        return render(request, TEMPLATE, {"form": form, **_dry_run(target)})
+
+
+def _dry_run(target: Any) -> dict[str, Any]:
+    existing = Location.objects.filter(
+        url=target.url, branch=target.branch, path=target.path
+    ).first()
+    try:
+        preview = preview_target(target.url, target.branch, target.path)
+    except (UrlRefused, GitError, RefError) as exc:
+        return {"target": target, "existing": existing, "failure": str(exc)}
+    refs = [entity.ref for entity in preview.read.entities]
+    elsewhere = dict(
+        Entity.objects.filter(ref__in=refs)
+        .exclude(location=existing)
+        .values_list("ref", "location__url")
+    )
+    return {
+        "target": target,
+        "existing": existing,
+        "preview": preview,
+        "entities": [
+            {"parsed": entity, "elsewhere": elsewhere.get(entity.ref)}
+            for entity in preview.read.entities
+        ],
+    }
