@@ -62,13 +62,6 @@ def _all_of(conditions: list[Condition]) -> Q:
     return match
 
 
-def field_condition(key: str, values: list[str | None]) -> Q:
-    """Entities whose `key` has any of `values` (lower-cased; None: key exists)."""
-    return _any_value(
-        key.lower(), [v.lower() if v is not None else None for v in values]
-    )
-
-
 def _any_value(key: str, values: list[str | None]) -> Q:
     wanted = [v for v in values if v is not None]
     exists_only = len(wanted) < len(values)  # `key` alone matches any value

@@ -193,6 +193,40 @@ class EntityField(models.Model):
         return f"{self.key}={self.value}"
 
 
+class EntitySummary(models.Model):
+    """A narrow copy of what the catalog list filters, counts, sorts and shows.
+
+    Entity rows carry two copies of the whole document (kilobytes each); scanning
+    these few short columns instead keeps facet counts fast at 100,000 entities.
+    Written by the crawl beside the entity (catalog/summary.py); facet columns are
+    lower-cased.
+    """
+
+    entity = models.OneToOneField(
+        Entity, primary_key=True, on_delete=models.CASCADE, related_name="summary"
+    )
+    ref = models.CharField(max_length=400)
+    kind = models.CharField(max_length=63)
+    namespace = models.CharField(max_length=63)
+    name = models.CharField(max_length=255)
+    owner_ref = models.CharField(max_length=400, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    description = models.CharField(max_length=300, blank=True)
+    type = models.CharField(max_length=200, blank=True)
+    lifecycle = models.CharField(max_length=200, blank=True)
+    system = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["name", "ref"], name="summary_name"),
+            models.Index(fields=["updated_at"], name="summary_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return self.ref
+
+
 class ProcessingError(models.Model):
     """A problem found while crawling a location; replaced by the next crawl."""
 

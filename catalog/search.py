@@ -2,9 +2,10 @@
 
 PostgreSQL: a weighted `tsvector` per entity (name and title A, description B, tags
 and labels C, kind, type, lifecycle and owner D) behind a GIN index, queried with
-`websearch_to_tsquery`, plus trigram similarity on the name (GIN, pg_trgm) so that
-a misspelt name still finds its entity. The vector is written by the crawl, for the
-entities it changed, in one UPDATE.
+`websearch_to_tsquery`; a single term that finds nothing is looked up by trigram
+distance on the name (GiST, pg_trgm), so that a misspelt name still finds its
+entity. SQLite: substrings, and difflib for misspellings. The vector is written by
+the crawl, for the entities it changed, in one UPDATE.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from django.contrib.postgres.search import (
     SearchQuery,
     SearchRank,
     SearchVector,
+    TrigramDistance,
     TrigramSimilarity,
 )
 from django.db import connection
@@ -30,14 +33,14 @@ from django.db.models import (
     When,
 )
 from django.db.models.fields.json import KT
-from django.db.models.functions import Greatest
 
 from catalog.models import Entity
 
 CONFIG = "simple"  # names and tags are not English words: no stemming
-SIMILARITY = 0.3
+# `%` matches at pg_trgm.similarity_threshold, 0.3 by default.
 SINGLE_TERM = re.compile(r"[\w.:/-]+")
 NAME_WORDS = re.compile(r"[-_.]")
+CLOSEST_NAMES = 20
 
 
 def search_vector() -> SearchVector:
@@ -67,42 +70,63 @@ def index_entities(entity_ids: Sequence[int]) -> None:
         Entity.objects.filter(pk__in=entity_ids).update(search_vector=search_vector())
 
 
-def search(entities: QuerySet[Entity], text: str) -> QuerySet[Entity]:
-    """Entities matching `text`, best first: name and title, then the rest."""
+def search(rows: QuerySet[Any], text: str, via: str = "") -> QuerySet[Any]:
+    """Rows matching `text`, best first: name and title, then the rest.
+
+    `rows` are entities, or rows that reach their entity through `via`
+    (`"entity__"` for summaries), so that lists can search without loading entities.
+    """
     text = text.strip()
     if not text:
-        return entities
+        return rows
     if connection.vendor == "postgresql":
-        query = SearchQuery(text, search_type="websearch", config=CONFIG)
-        # Misspellings are of one name: trigrams for a single term only, so that
-        # phrases and `-exclusions` keep their full-text meaning.
-        single = SINGLE_TERM.fullmatch(text) is not None
-        similarity = TrigramSimilarity("name", text.lower()) if single else Value(0.0)
-        return (
-            entities.annotate(
-                rank=SearchRank(F("search_vector"), query), similarity=similarity
-            )
-            .filter(Q(search_vector=query) | Q(similarity__gt=SIMILARITY))
-            .annotate(score=Greatest(F("rank"), F("similarity")))
-            .order_by("-score", "ref")
-        )
-    return _plain_search(entities, text)
+        return _full_text_search(rows, text, via)
+    return _plain_search(rows, text, via)
 
 
-def _plain_search(entities: QuerySet[Entity], text: str) -> QuerySet[Entity]:
+def _full_text_search(rows: QuerySet[Any], text: str, via: str) -> QuerySet[Any]:
+    """Weighted full text, ranked; a single term that matches nothing is taken for
+    a misspelt name: the closest names by trigrams (`%` and `<->`, indexed).
+
+    Trigrams only as the fallback: a real word would otherwise also drag in every
+    similar name (all of `svc-0001` .. `svc-9999`) to be ranked.
+    """
+    query = SearchQuery(text, search_type="websearch", config=CONFIG)
+    found = rows.filter(**{f"{via}search_vector": query})
+    if SINGLE_TERM.fullmatch(text) is None or found.exists():
+        return found.annotate(
+            score=SearchRank(F(f"{via}search_vector"), query)
+        ).order_by("-score", "ref")
+    # The closest names first, straight from the GiST trigram index.
+    closest = (
+        Entity.objects.filter(name__trigram_similar=text.lower())
+        .order_by(TrigramDistance("name", text.lower()))
+        .values("pk")[:CLOSEST_NAMES]
+    )
+    return (
+        rows.filter(**{f"{via}pk__in": closest})
+        .annotate(score=TrigramSimilarity(f"{via}name", text.lower()))
+        .order_by("-score", "ref")
+    )
+
+
+def _plain_search(rows: QuerySet[Any], text: str, via: str) -> QuerySet[Any]:
     """SQLite: substring matches, names and titles first; for a single term that
     matches nothing, the names closest to it (difflib), so typos still find."""
-    name_match = Q(name__icontains=text) | Q(processed__metadata__title__icontains=text)
-    rest_match = Q(processed__metadata__description__icontains=text) | Q(
-        processed__metadata__tags__icontains=text
+    doc = f"{via}processed__metadata__"
+    name_match = Q(**{f"{via}name__icontains": text}) | Q(
+        **{f"{doc}title__icontains": text}
+    )
+    rest_match = Q(**{f"{doc}description__icontains": text}) | Q(
+        **{f"{doc}tags__icontains": text}
     )
     if (
         SINGLE_TERM.fullmatch(text)
-        and not entities.filter(name_match | rest_match).exists()
+        and not rows.filter(name_match | rest_match).exists()
     ):
-        name_match = Q(name__in=_close_names(entities, text))
+        name_match = Q(**{f"{via}name__in": _close_names(rows, text, via)})
     return (
-        entities.filter(name_match | rest_match)
+        rows.filter(name_match | rest_match)
         .annotate(
             score=Case(
                 When(name_match, then=Value(1)),
@@ -114,10 +138,10 @@ def _plain_search(entities: QuerySet[Entity], text: str) -> QuerySet[Entity]:
     )
 
 
-def _close_names(entities: QuerySet[Entity], text: str) -> list[str]:
+def _close_names(rows: QuerySet[Any], text: str, via: str) -> list[str]:
     """Names whose whole or any `-`/`_`/`.`-separated word is close to `text`."""
     by_word: dict[str, set[str]] = {}
-    for name in entities.values_list("name", flat=True).distinct():
+    for name in rows.values_list(f"{via}name", flat=True).distinct():
         for word in {name.lower(), *NAME_WORDS.split(name.lower())}:
             by_word.setdefault(word, set()).add(name)
     close = difflib.get_close_matches(text.lower(), by_word, n=20, cutoff=0.75)

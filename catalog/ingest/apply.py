@@ -40,6 +40,7 @@ from catalog.models import (
     Relation,
 )
 from catalog.search import index_entities
+from catalog.summary import write_summaries
 
 BATCH = 1000
 MANAGED_BY = "backstage.io/managed-by-location"
@@ -276,6 +277,7 @@ class Applier:
         ]  # fmt: skip
         Entity.objects.bulk_update(self.changed, fields, batch_size=BATCH)
         self._write_fields()
+        write_summaries(self.new, self.changed)
         index_entities([e.pk for e in self.new + self.changed])
         by_ref = {e.ref: e for e in self.new + self.changed}
         Relation.objects.bulk_create(

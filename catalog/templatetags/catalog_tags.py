@@ -12,8 +12,10 @@ from django.utils.safestring import SafeString
 
 from catalog import highlight as highlighting
 from catalog import refs_display
+from catalog.descriptor.kinds import KINDS
 
 register = template.Library()
+KIND_LABELS = {kind.lower(): kind for kind in KINDS}
 
 
 @register.simple_tag
@@ -42,6 +44,12 @@ def short_ref(ref: str) -> str:
 @register.filter
 def ref_kind(ref: str) -> str:
     return refs_display.split_ref(ref)[0]
+
+
+@register.filter
+def kind_label(kind: str) -> str:
+    """`api` -> `API`, `component` -> `Component`: kinds as Backstage writes them."""
+    return KIND_LABELS.get(kind.lower(), kind[:1].upper() + kind[1:])
 
 
 @register.filter

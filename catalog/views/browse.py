@@ -8,8 +8,10 @@ from django.views.generic import ListView
 
 from catalog import listing
 from catalog.descriptor.kinds import KINDS
-from catalog.models import Entity
+from catalog.models import EntitySummary
 from catalog.search import search
+
+VIA_ENTITY = "entity__"  # summaries search through their entity's vector and name
 
 
 class EntityListView(ListView):
@@ -19,15 +21,15 @@ class EntityListView(ListView):
 
     def get_queryset(self) -> Any:
         self.choices = listing.Choices.from_query(self.request.GET)
-        entities = listing.choose(Entity.objects.all(), self.choices)
-        entities = search(entities, self.choices.query)
-        return listing.with_summary(listing.ordered(entities, self.choices))
+        rows = search(EntitySummary.objects.all(), self.choices.query, VIA_ENTITY)
+        return listing.ordered(listing.choose(rows, self.choices), self.choices)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        everything = search(Entity.objects.all(), self.choices.query).order_by()
-        context["facets"] = listing.facet_counts(everything, self.choices)
-        context["flags"] = listing.flag_counts(everything, self.choices)
+        everything = search(
+            EntitySummary.objects.all(), self.choices.query, VIA_ENTITY
+        ).order_by()
+        context |= listing.facet_counts(everything, self.choices)
         context["choices"] = self.choices
         context["sorts"] = listing.SORT_LABELS
         context["search_query"] = self.choices.query
@@ -43,11 +45,11 @@ class SearchView(ListView):
         self.query = self.request.GET.get("query", "").strip()[:200]
         self.kind = self.request.GET.get("kind", "").strip().lower()
         if not self.query:
-            return Entity.objects.none()
-        entities = Entity.objects.all()
+            return EntitySummary.objects.none()
+        rows = EntitySummary.objects.all()
         if self.kind:
-            entities = entities.filter(kind__iexact=self.kind)
-        return listing.with_summary(search(entities, self.query))
+            rows = rows.filter(kind__iexact=self.kind)
+        return search(rows, self.query, VIA_ENTITY)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

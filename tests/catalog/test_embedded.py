@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
+import re
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD = """\
@@ -17,20 +28,18 @@ spec: {type: service, lifecycle: production, owner: team-a}
 """
 
 
+ENV_DROPPED = (
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "SECRET_KEY",
+    "DJANGO_SETTINGS_MODULE",
+)
+
+
 def manage(
     data_dir: Path, *args: str, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k
-        not in (
-            "DATABASE_URL",
-            "CELERY_BROKER_URL",
-            "SECRET_KEY",
-            "DJANGO_SETTINGS_MODULE",
-        )
-    }
+    env = {k: v for k, v in os.environ.items() if k not in ENV_DROPPED}
     env |= {"GREENROOM_DATA_DIR": str(data_dir), "GREENROOM_ALLOW_LOCAL_REPOS": "1"}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -126,3 +135,61 @@ def test_demo_command_builds_registers_and_crawls_the_demo_organisation(tmp_path
     # The one dangling owner the demo carries on purpose, for compliance views.
     dangling = manage(data, "relations", "--dangling", "--type", "ownedBy").stdout
     assert "group:default/team-personalization" in dangling
+    viewer = re.search(r"viewer login: viewer / (\S+)", result.stdout)
+    assert viewer
+    with serving(data) as base:
+        browse_as_viewer(base, viewer.group(1))
+
+
+@contextmanager
+def serving(data_dir: Path) -> Iterator[str]:
+    """The portal on the embedded default, served by Django's own server."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k not in ENV_DROPPED}
+    env |= {"GREENROOM_DATA_DIR": str(data_dir)}
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/accounts/login/", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def browse_as_viewer(base: str, password: str) -> None:
+    """Sign in through the form, then read the pages a viewer reads (SQLite paths)."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    login = opener.open(f"{base}/accounts/login/").read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login)
+    assert token
+    form = {"username": "viewer", "password": password, "next": "/catalog"}
+    form["csrfmiddlewaretoken"] = token.group(1)
+    body = urllib.parse.urlencode(form).encode()
+    catalog = opener.open(f"{base}/accounts/login/", body).read().decode()
+    assert "108 entities" in catalog
+    listed = opener.open(f"{base}/catalog?kind=component&tag=python").read().decode()
+    assert 'href="/catalog/default/component/auth-client-python"' in listed
+    misspelt = opener.open(f"{base}/search?query=biling").read().decode()
+    assert 'href="/catalog/default/component/billing-service"' in misspelt
+    page = opener.open(f"{base}/catalog/default/component/billing-service").read()
+    assert b"Invoices, credit notes" in page
+    graph = opener.open(f"{base}/catalog/default/system/payments/graph?depth=2").read()
+    assert b'href="/catalog/default/component/billing-service"' in graph
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        opener.open(f"{base}/catalog-import")
+    assert refused.value.code == 403

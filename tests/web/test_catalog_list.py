@@ -28,12 +28,12 @@ def test_every_entity_is_listed_with_facet_counts(viewer_client, org):
     response = viewer_client.get("/catalog")
     assert response.context["paginator"].count == 9
     assert facet(response, "kind") == {
-        "Component": 3,
-        "Group": 2,
-        "User": 1,
-        "System": 1,
-        "Resource": 1,
-        "API": 1,
+        "component": 3,
+        "group": 2,
+        "user": 1,
+        "system": 1,
+        "resource": 1,
+        "api": 1,
     }
     assert facet(response, "owner")["group:default/payments-team"] == 3
     assert facet(response, "tag") == {"python": 1, "django": 1, "java": 1}
@@ -48,7 +48,7 @@ def test_filter_by_kind_and_owner(viewer_client, org):
     )
     assert sorted(rows(response)) == ["Billing service", "billing-db"]
     # Facets are disjunctive: the kind facet still counts other kinds of this owner.
-    assert facet(response, "kind") == {"Component": 1, "Resource": 1, "API": 1}
+    assert facet(response, "kind") == {"component": 1, "resource": 1, "api": 1}
 
 
 def test_field_facets_and_flags(viewer_client, org):
