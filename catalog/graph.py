@@ -247,8 +247,8 @@ def layout(graph: Graph) -> Drawing:
     legend = _legend(graph.edges)
     markers = {entry.type: entry for entry in legend}
     lines = tuple(_line(edge, boxes, markers[edge.type]) for edge in graph.edges)
-    width = 2 * MARGIN + len(columns) * (NODE_WIDTH + COLUMN_GAP) - COLUMN_GAP
-    width = max(width, 2 * MARGIN + NODE_WIDTH)
+    # Room on the right for loops between boxes of the last column.
+    width = 2 * MARGIN + len(columns) * (NODE_WIDTH + COLUMN_GAP)
     return Drawing(
         width=width,
         height=height,
