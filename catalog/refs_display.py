@@ -30,6 +30,8 @@ def entity_url(ref: str, tab: str = "") -> str:
 
 def short_ref(ref: str) -> str:
     """`name`, or `namespace/name` outside the default namespace."""
+    if not ref:
+        return ""
     _, namespace, name = split_ref(ref)
     return name if namespace == DEFAULT_NAMESPACE else f"{namespace}/{name}"
 

@@ -107,3 +107,15 @@ def test_refresh_and_unregister(
     assert removed.count() == 10  # ledger when renamed, then all nine
     history = editor_client.get("/catalog/default/component/billing/history")
     assert history.status_code == 404  # gone from the catalog; its history is kept
+
+
+def test_dry_run_leaves_owner_blank_for_owner_less_kinds(
+    editor_client, repos, git_daemon
+):
+    repo = repos.create("org", {"catalog-info.yaml": ORG})
+    body = editor_client.post(
+        "/catalog-import", {"url": git_daemon.url(repo), "action": "preview"}
+    ).content.decode()
+    platform_row = body.split("group:default/platform</small></td>", 1)[1]
+    owner_cell = platform_row.split("<td>", 3)[2]
+    assert owner_cell.startswith("</td>")
