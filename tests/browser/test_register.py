@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from catalog.models import Entity, Location
 from portal.celery import app
 from tests.browser.conftest import log_in
+from tests.support.sessions import ending_new_sessions
 from tests.web.conftest import ORG
 
 
@@ -23,13 +24,13 @@ def worker_on_demand() -> Iterator[Callable[[], None]]:
     crawl is queued and nobody takes it until then.
     """
     from celery.contrib.testing.worker import start_worker
-    from django.db import connection
 
     if app.conf.broker_url.startswith("memory:"):
         pytest.fail("CELERY_BROKER_URL must name the test broker (make test sets it)")
     app.conf.task_always_eager = False  # tests/conftest.py puts it back
     app.control.purge()
     workers = ExitStack()
+    workers.enter_context(ending_new_sessions())
 
     def start() -> None:
         workers.enter_context(
@@ -43,14 +44,7 @@ def worker_on_demand() -> Iterator[Callable[[], None]]:
         )
 
     yield start
-    workers.close()
-    # The worker's threads keep their connections (CELERY_DB_REUSE_MAX): end them,
-    # or the test database can neither be flushed nor dropped.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
+    workers.close()  # stops the worker, then ends the sessions its threads kept
 
 
 @pytest.mark.worker

@@ -18,6 +18,7 @@ from catalog.locations import register_location
 from catalog.models import CrawlRun, Entity, Location
 from catalog.tasks import crawl_location_task, refresh_due
 from portal.celery import app
+from tests.support.sessions import ending_new_sessions
 
 GOOD = """\
 apiVersion: backstage.io/v1alpha1
@@ -41,18 +42,17 @@ def live_worker() -> Iterator[None]:
         pytest.fail("CELERY_BROKER_URL must name the test broker (make test sets it)")
     app.conf.task_always_eager = False
     app.control.purge()
-    with start_worker(
-        app, pool="threads", concurrency=2, perform_ping_check=False, loglevel="WARNING"
+    with (
+        ending_new_sessions(),
+        start_worker(
+            app,
+            pool="threads",
+            concurrency=2,
+            perform_ping_check=False,
+            loglevel="WARNING",
+        ),
     ):
         yield
-    # The worker's threads keep their database connections (CELERY_DB_REUSE_MAX);
-    # they are gone now, so end their sessions or the test database cannot drop.
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
 
 
 @pytest.mark.worker
