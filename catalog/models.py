@@ -221,6 +221,7 @@ class EntitySummary(models.Model):
         indexes = [
             models.Index(fields=["name", "ref"], name="summary_name"),
             models.Index(fields=["updated_at"], name="summary_updated"),
+            models.Index(fields=["owner_ref", "kind", "name"], name="summary_owner"),
         ]
 
     def __str__(self) -> str:

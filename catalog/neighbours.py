@@ -6,7 +6,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Count, F, Window
 from django.db.models.fields.json import KT
+from django.db.models.functions import RowNumber
 
 from catalog.models import Entity, Relation
 
@@ -43,24 +45,42 @@ class RelationGroup:
     type: str
     label: str
     neighbours: list[Neighbour]
+    total: int  # may be more than the neighbours shown
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.neighbours)
 
 
-def relation_groups(ref: str, limit: int = 500) -> list[RelationGroup]:
-    """Every relation of `ref`, grouped by type: two queries, whatever the count."""
-    rows = list(
+def relation_groups(ref: str, per_type: int = 20) -> list[RelationGroup]:
+    """Every relation type of `ref` with its first targets and how many there are:
+    two queries, however many relations (a team may own thousands)."""
+    rows = (
         Relation.objects.filter(source_ref=ref)
-        .order_by("type", "target_ref")
-        .values_list("type", "target_ref")
-        .distinct()[:limit]
+        .values("type", "target_ref")
+        .annotate(declared=Count("pk"))  # both ends may declare one pair: group
+        .annotate(
+            rank=Window(RowNumber(), partition_by=[F("type")], order_by="target_ref"),
+            total=Window(Count("*"), partition_by=[F("type")]),
+        )
+        .filter(rank__lte=per_type)
+        .values_list("type", "target_ref", "total")
     )
-    found = describe({target for _, target in rows})
-    by_type: dict[str, list[Neighbour]] = defaultdict(list)
-    for type_, target in rows:
-        by_type[type_].append(found.get(target) or _missing(target))
+    shown: dict[str, list[str]] = defaultdict(list)
+    totals: dict[str, int] = {}
+    for type_, target, total in rows:
+        shown[type_].append(target)
+        totals[type_] = total
+    found = describe({target for targets in shown.values() for target in targets})
     return [
-        RelationGroup(type_, LABELS.get(type_, type_), neighbours)
-        for type_, neighbours in sorted(
-            by_type.items(), key=lambda item: (ORDER.get(item[0], 99), item[0])
+        RelationGroup(
+            type_,
+            LABELS.get(type_, type_),
+            [found.get(t) or _missing(t) for t in sorted(targets)],
+            totals[type_],
+        )
+        for type_, targets in sorted(
+            shown.items(), key=lambda item: (ORDER.get(item[0], 99), item[0])
         )
     ]
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
-from django.urls import reverse
+from django.urls import get_script_prefix
 
 from catalog.descriptor.refs import RefError, parse_ref
 
@@ -20,12 +20,16 @@ def split_ref(ref: str) -> tuple[str, str, str]:
 
 
 def entity_url(ref: str, tab: str = "") -> str:
-    kind, namespace, name = split_ref(ref)
-    url = reverse(
-        "catalog:entity-detail",
-        kwargs={"namespace": namespace, "kind": kind, "name": name},
-    )
+    """The entity page's address (catalog/urls.py ENTITY), built without `reverse`:
+    pages link hundreds of entities, and reverse costs ~50 µs each."""
+    parts = "/".join(quote(part, safe="") for part in _url_order(ref))
+    url = f"{get_script_prefix()}catalog/{parts}"
     return f"{url}/{tab}" if tab else url
+
+
+def _url_order(ref: str) -> tuple[str, str, str]:
+    kind, namespace, name = split_ref(ref)
+    return namespace, kind, name
 
 
 def short_ref(ref: str) -> str:

@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField()),
             ],
             options={
-                'indexes': [models.Index(fields=['name', 'ref'], name='summary_name'), models.Index(fields=['updated_at'], name='summary_updated')],
+                'indexes': [models.Index(fields=['name', 'ref'], name='summary_name'), models.Index(fields=['updated_at'], name='summary_updated'), models.Index(fields=['owner_ref', 'kind', 'name'], name='summary_owner')],
             },
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop),

@@ -12,7 +12,7 @@ from catalog.hosts import file_url, web_base
 from catalog.models import ProcessingError
 from catalog.views.common import EntityMixin
 
-OWNED_SHOWN = 200
+OWNED_SHOWN = 50
 LOCATION_ERRORS_SHOWN = 20
 
 
@@ -69,7 +69,7 @@ def _group_ownership(ref: str) -> dict[str, Any]:
 
 
 def _ownership(owners: list[str]) -> dict[str, Any]:
-    owned = ownership.owned_entities(owners)
+    owned = ownership.owned(owners)
     return {
         "owners": owners,
         "by_kind": ownership.counts_by_kind(owned),

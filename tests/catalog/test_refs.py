@@ -90,3 +90,22 @@ spec: {type: service, lifecycle: production, owner: Team-A}
     assert entity.ref == "component:payments/billing-api"
     assert entity.entity["metadata"]["name"] == "Billing-API"
     assert entity.owner == "group:payments/team-a"
+
+
+def test_entity_urls_match_the_url_map():
+    from django.urls import reverse
+
+    from catalog.refs_display import entity_url
+
+    for ref in ("component:default/billing", "api:shop/x.y_z", "group:a-b/team-1"):
+        kind, rest = ref.split(":")
+        namespace, name = rest.split("/")
+        expected = reverse(
+            "catalog:entity-detail",
+            kwargs={"namespace": namespace, "kind": kind, "name": name},
+        )
+        assert entity_url(ref) == expected
+        assert entity_url(ref, "graph") == expected + "/graph"
+    assert (
+        entity_url("component:default/a b?c") == "/catalog/default/component/a%20b%3Fc"
+    )

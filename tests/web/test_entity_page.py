@@ -50,10 +50,10 @@ def test_group_owns_through_its_child_groups(viewer_client, org):
     ownership = context["ownership"]
     assert ownership["descendants"] == ["group:default/payments-team"]
     assert dict(ownership["by_kind"]) == {
-        "API": 1,
-        "Component": 2,
-        "Resource": 1,
-        "System": 1,
+        "api": 1,
+        "component": 2,
+        "resource": 1,
+        "system": 1,
     }
     body = viewer_client.get("/catalog/default/group/platform").content.decode()
     assert "via" in body
@@ -162,3 +162,7 @@ def test_query_counts_do_not_grow_with_relations(viewer_client, repos, db):
     after = [count_queries(viewer_client, url) for url in pages]
     assert after == before
     assert count_queries(viewer_client, "/catalog/default/component/big-0") == before[0]
+    big = viewer_client.get("/catalog/default/component/big-0")
+    depends = next(g for g in big.context["relation_groups"] if g.type == "dependsOn")
+    assert (len(depends.neighbours), depends.total) == (20, 40)
+    assert "and 20 more" in big.content.decode()
