@@ -5,9 +5,10 @@ columns lower-cased), never the wide entity rows. Facets are disjunctive, as peo
 expect: one facet's counts are taken over the rows matching every *other* choice,
 so choosing `kind=api` still shows how many components there are.
 
-Counting takes three queries, whatever the choices and the catalog's size: one
-grouped scan gives every combination of the column facets and the error flag with
-its count, from which each facet's disjunctive counts are summed in Python; one
+Counting takes five queries, whatever the choices and the catalog's size: one
+counts the rows of each FacetSet (a distinct combination of the column facets'
+values; an index-only scan), one counts those with processing errors, one reads
+the sets, and each facet's disjunctive counts are summed from them in Python; one
 query counts tags; one finds which owners exist.
 """
 
@@ -18,18 +19,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import (
-    BooleanField,
-    Count,
-    Exists,
-    ExpressionWrapper,
-    OuterRef,
-    Q,
-    QuerySet,
-)
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
 
-from catalog.models import Entity, EntityField, EntitySummary, ProcessingError
+from catalog.models import (
+    Entity,
+    EntityField,
+    EntitySummary,
+    FacetSet,
+    ProcessingError,
+)
 
 Rows = QuerySet[EntitySummary]
 
@@ -42,6 +41,7 @@ COLUMNS = [
     ("namespace", "Namespace", "namespace"),
     ("system", "System", "system"),
 ]
+COLUMN_OF = {param: column for param, _, column in COLUMNS}
 TAGS = ("tag", "Tags", "metadata.tags")
 PARAMS = [param for param, _, _ in COLUMNS] + [TAGS[0]]
 FLAGS = {
@@ -90,16 +90,15 @@ class Choices:
         )
 
 
-def has_errors() -> ExpressionWrapper:
-    # IN over the whole (small) error table: one hashed lookup per row, where
-    # EXISTS would run a correlated subquery for each.
-    errors = ProcessingError.objects.exclude(entity_ref="").values("entity_ref")
-    return ExpressionWrapper(Q(ref__in=errors), output_field=BooleanField())
+def failing_refs() -> QuerySet[ProcessingError]:
+    return ProcessingError.objects.exclude(entity_ref="").values("entity_ref")
 
 
 def _condition(param: str, choices: Choices) -> Q:
     if param == "errors":
-        return Q(has_errors())
+        # IN over the whole (small) error table: one hashed lookup per row, where
+        # EXISTS would run a correlated subquery for each.
+        return Q(ref__in=failing_refs())
     if param == "orphan":
         owner_exists = Exists(Entity.objects.filter(ref=OuterRef("owner_ref")))
         return ~Q(owner_ref="") & ~Q(owner_exists)
@@ -108,16 +107,25 @@ def _condition(param: str, choices: Choices) -> Q:
             entity=OuterRef("entity_id"), key=TAGS[2], value__in=choices.values[param]
         )
         return Q(Exists(tagged))
-    column = next(column for p, _, column in COLUMNS if p == param)
-    return Q(**{f"{column}__in": choices.values[param]})
+    raise ValueError(f"not a row condition: {param}")
 
 
 def choose(rows: Rows, choices: Choices, skip: Iterable[str] = ()) -> Rows:
-    """Rows matching every choice except those named in `skip`."""
-    match = Q()
+    """Rows matching every choice except those named in `skip`.
+
+    Column choices become one condition on the row's FacetSet, so that PostgreSQL
+    picks the rows through the (facet_set, entity) index.
+    """
+    columns, match = Q(), Q()
     for param in [*choices.values, *choices.flags]:
-        if param not in skip:
+        if param in skip:
+            continue
+        if param in COLUMN_OF:
+            columns &= Q(**{f"{COLUMN_OF[param]}__in": choices.values[param]})
+        else:
             match &= _condition(param, choices)
+    if columns:
+        match &= Q(facet_set_id__in=FacetSet.objects.filter(columns).values("pk"))
     return rows.filter(match)
 
 
@@ -129,22 +137,38 @@ def ordered(rows: Rows, choices: Choices) -> Rows:
 
 def facet_counts(rows: Rows, choices: Choices) -> dict[str, list[dict[str, Any]]]:
     """Every facet's values with counts (chosen ones marked), and the flags."""
-    columns = [column for _, _, column in COLUMNS]
     not_columns = [p for p, _, _ in COLUMNS] + list(FLAGS)
-    combos = list(
-        choose(rows, choices, skip=not_columns)
-        .order_by()
-        .values_list(*columns, has_errors())
-        .annotate(count=Count("pk"))
+    base = choose(rows, choices, skip=not_columns).order_by()
+    totals = dict(base.values_list("facet_set_id").annotate(count=Count("*")))
+    # From the few failing refs through the entity's unique index, not a scan.
+    failing = dict(
+        base.filter(entity__ref__in=failing_refs())
+        .values_list("facet_set_id")
+        .annotate(count=Count("*"))
     )
-    owners = {combo[2] for combo in combos if combo[2]}
+    counted = [
+        (pk, errors, count)
+        for pk, total in totals.items()
+        for errors, count in (
+            (True, failing.get(pk, 0)),
+            (False, total - failing.get(pk, 0)),
+        )
+        if count
+    ]
+    columns = [column for _, _, column in COLUMNS]
+    sets = {
+        pk: dict(zip([p for p, _, _ in COLUMNS], values, strict=True))
+        for pk, *values in FacetSet.objects.filter(
+            pk__in={pk for pk, _, _ in counted}
+        ).values_list("pk", *columns)
+    }
+    owners = {values["owner"] for values in sets.values() if values["owner"]}
     known = set(Entity.objects.filter(ref__in=owners).values_list("ref", flat=True))
     # Each combination, as the values every condition is checked against.
-    names = [param for param, _, _ in COLUMNS]
     facts = [
-        ({**dict(zip(names, combo[:6], strict=True)), "errors": combo[6],
-          "orphan": bool(combo[2]) and combo[2] not in known}, combo[7])
-        for combo in combos
+        ({**sets[pk], "errors": errors,
+          "orphan": bool(sets[pk]["owner"]) and sets[pk]["owner"] not in known}, count)
+        for pk, errors, count in counted
     ]  # fmt: skip
     facets = [
         _column_facet(param, label, facts, choices) for param, label, _ in COLUMNS
@@ -186,7 +210,8 @@ def _tag_facet(rows: Rows, choices: Choices) -> dict[str, Any]:
     if base.query.where:
         fields = fields.filter(entity__in=base.values("entity_id"))
     # Field rows are unique per entity, key and value: no DISTINCT needed.
-    counted = fields.order_by().values_list("value").annotate(count=Count("pk"))
+    # COUNT(*): the index holds entity_id and value, so no table rows are read.
+    counted = fields.order_by().values_list("value").annotate(count=Count("*"))
     return _facet(TAGS[0], TAGS[1], counted, choices)
 
 

@@ -6,9 +6,15 @@ compares them case-insensitively, and plain equality keeps the queries simple.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from catalog.models import Entity, EntitySummary
+from django.db.models import Q
+
+from catalog.models import Entity, EntitySummary, FacetSet
+
+FACET_COLUMNS = ("kind", "namespace", "owner_ref", "type", "lifecycle", "system")
+LOOKUP_BATCH = 500
 
 
 def _text(value: Any, size: int) -> str:
@@ -41,8 +47,38 @@ def summary_fields(entity: Any) -> dict[str, Any]:
     }
 
 
+def facet_key(summary: Any) -> tuple[str, ...]:
+    return tuple(getattr(summary, column) for column in FACET_COLUMNS)
+
+
+def attach_facet_sets(summaries: Sequence[Any], facet_sets: Any = FacetSet) -> None:
+    """Point each summary at the FacetSet of its values, creating missing ones.
+
+    `facet_sets` is the model (a migration passes its historical one). Concurrent
+    crawls may create the same set: the unique constraint keeps one.
+    """
+    keys = sorted({facet_key(s) for s in summaries})
+    facet_sets.objects.bulk_create(
+        [facet_sets(**dict(zip(FACET_COLUMNS, key, strict=True))) for key in keys],
+        ignore_conflicts=True,
+    )
+    ids: dict[tuple[str, ...], int] = {}
+    for start in range(0, len(keys), LOOKUP_BATCH):
+        match = Q()
+        for key in keys[start : start + LOOKUP_BATCH]:
+            match |= Q(**dict(zip(FACET_COLUMNS, key, strict=True)))
+        for pk, *values in facet_sets.objects.filter(match).values_list(
+            "pk", *FACET_COLUMNS
+        ):
+            ids[tuple(values)] = pk
+    for summary in summaries:
+        summary.facet_set_id = ids[facet_key(summary)]
+
+
 def write_summaries(new: list[Entity], changed: list[Entity]) -> None:
     """Replace the summaries of changed entities, add those of new ones."""
     if changed:
         EntitySummary.objects.filter(entity__in=[e.pk for e in changed]).delete()
-    EntitySummary.objects.bulk_create([summarize(e) for e in new + changed])
+    summaries = [summarize(e) for e in new + changed]
+    attach_facet_sets(summaries)
+    EntitySummary.objects.bulk_create(summaries)
