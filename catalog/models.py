@@ -136,8 +136,6 @@ class Entity(models.Model):
     first_seen = models.DateTimeField(default=timezone.now)
     last_seen = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
-    # PostgreSQL full text (catalog/search.py); its GIN index comes from a migration.
-    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         indexes = [
@@ -250,6 +248,9 @@ class EntitySummary(models.Model):
         FacetSet, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     updated_at = models.DateTimeField()
+    # PostgreSQL full text (catalog/search.py), here rather than on the wide entity
+    # rows so that ranking thousands of matches reads little; GIN index: migration.
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         indexes = [

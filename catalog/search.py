@@ -13,7 +13,6 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Sequence
-from typing import Any
 
 from django.contrib.postgres.search import (
     SearchQuery,
@@ -27,14 +26,16 @@ from django.db.models import (
     Case,
     F,
     IntegerField,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
 from django.db.models.fields.json import KT
 
-from catalog.models import Entity
+from catalog.models import Entity, EntitySummary
 
 CONFIG = "simple"  # names and tags are not English words: no stemming
 # `%` matches at pg_trgm.similarity_threshold, 0.3 by default.
@@ -44,6 +45,8 @@ CLOSEST_NAMES = 20
 
 
 def search_vector() -> SearchVector:
+    """The weighted vector of an entity row (used in a subquery per summary)."""
+
     def text(path: str) -> KT:
         return KT(f"processed__{path}")  # SearchVector casts and coalesces each part
 
@@ -65,26 +68,31 @@ def search_vector() -> SearchVector:
 
 
 def index_entities(entity_ids: Sequence[int]) -> None:
-    """Refresh the search vectors of these entities (PostgreSQL only)."""
+    """Refresh the search vectors of these entities' summaries (PostgreSQL only)."""
     if entity_ids and connection.vendor == "postgresql":
-        Entity.objects.filter(pk__in=entity_ids).update(search_vector=search_vector())
+        vector = (
+            Entity.objects.filter(pk=OuterRef("entity_id"))
+            .annotate(vector=search_vector())
+            .values("vector")
+        )
+        EntitySummary.objects.filter(entity_id__in=entity_ids).update(
+            search_vector=Subquery(vector)
+        )
 
 
-def search(rows: QuerySet[Any], text: str, via: str = "") -> QuerySet[Any]:
-    """Rows matching `text`, best first: name and title, then the rest.
-
-    `rows` are entities, or rows that reach their entity through `via`
-    (`"entity__"` for summaries), so that lists can search without loading entities.
-    """
+def search(rows: QuerySet[EntitySummary], text: str) -> QuerySet[EntitySummary]:
+    """Summaries matching `text`, best first: name and title, then the rest."""
     text = text.strip()
     if not text:
         return rows
     if connection.vendor == "postgresql":
-        return _full_text_search(rows, text, via)
-    return _plain_search(rows, text, via)
+        return _full_text_search(rows, text)
+    return _plain_search(rows, text)
 
 
-def _full_text_search(rows: QuerySet[Any], text: str, via: str) -> QuerySet[Any]:
+def _full_text_search(
+    rows: QuerySet[EntitySummary], text: str
+) -> QuerySet[EntitySummary]:
     """Weighted full text, ranked; a single term that matches nothing is taken for
     a misspelt name: the closest names by trigrams (`%` and `<->`, indexed).
 
@@ -92,39 +100,33 @@ def _full_text_search(rows: QuerySet[Any], text: str, via: str) -> QuerySet[Any]
     similar name (all of `svc-0001` .. `svc-9999`) to be ranked.
     """
     query = SearchQuery(text, search_type="websearch", config=CONFIG)
-    found = rows.filter(**{f"{via}search_vector": query})
+    found = rows.filter(search_vector=query)
     if SINGLE_TERM.fullmatch(text) is None or found.exists():
-        return found.annotate(
-            score=SearchRank(F(f"{via}search_vector"), query)
-        ).order_by("-score", "ref")
+        # Ranked in ORDER BY only (no annotation), so counting drops the ranking.
+        return found.order_by(SearchRank(F("search_vector"), query).desc(), "ref")
     # The closest names first, straight from the GiST trigram index.
-    closest = (
+    closest = list(  # evaluated once: the page and its count both use it
         Entity.objects.filter(name__trigram_similar=text.lower())
         .order_by(TrigramDistance("name", text.lower()))
-        .values("pk")[:CLOSEST_NAMES]
+        .values_list("pk", flat=True)[:CLOSEST_NAMES]
     )
-    return (
-        rows.filter(**{f"{via}pk__in": closest})
-        .annotate(score=TrigramSimilarity(f"{via}name", text.lower()))
-        .order_by("-score", "ref")
+    return rows.filter(entity_id__in=closest).order_by(
+        TrigramSimilarity("name", text.lower()).desc(), "ref"
     )
 
 
-def _plain_search(rows: QuerySet[Any], text: str, via: str) -> QuerySet[Any]:
+def _plain_search(rows: QuerySet[EntitySummary], text: str) -> QuerySet[EntitySummary]:
     """SQLite: substring matches, names and titles first; for a single term that
     matches nothing, the names closest to it (difflib), so typos still find."""
-    doc = f"{via}processed__metadata__"
-    name_match = Q(**{f"{via}name__icontains": text}) | Q(
-        **{f"{doc}title__icontains": text}
-    )
-    rest_match = Q(**{f"{doc}description__icontains": text}) | Q(
-        **{f"{doc}tags__icontains": text}
+    name_match = Q(name__icontains=text) | Q(title__icontains=text)
+    rest_match = Q(entity__processed__metadata__description__icontains=text) | Q(
+        entity__processed__metadata__tags__icontains=text
     )
     if (
         SINGLE_TERM.fullmatch(text)
         and not rows.filter(name_match | rest_match).exists()
     ):
-        name_match = Q(**{f"{via}name__in": _close_names(rows, text, via)})
+        name_match = Q(name__in=_close_names(rows, text))
     return (
         rows.filter(name_match | rest_match)
         .annotate(
@@ -138,10 +140,10 @@ def _plain_search(rows: QuerySet[Any], text: str, via: str) -> QuerySet[Any]:
     )
 
 
-def _close_names(rows: QuerySet[Any], text: str, via: str) -> list[str]:
+def _close_names(rows: QuerySet[EntitySummary], text: str) -> list[str]:
     """Names whose whole or any `-`/`_`/`.`-separated word is close to `text`."""
     by_word: dict[str, set[str]] = {}
-    for name in rows.values_list(f"{via}name", flat=True).distinct():
+    for name in rows.values_list("name", flat=True).distinct():
         for word in {name.lower(), *NAME_WORDS.split(name.lower())}:
             by_word.setdefault(word, set()).add(name)
     close = difflib.get_close_matches(text.lower(), by_word, n=20, cutoff=0.75)

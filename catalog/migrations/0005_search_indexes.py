@@ -1,4 +1,6 @@
 # PostgreSQL only, like 0003:
+# - full text is searched on the narrow summaries now: their vectors get the GIN
+#   index (the entity column and its index went with 0004);
 # - the field index also carries entity_id (INCLUDE), so facet counts over the
 #   flattened rows are index-only scans; same name, so Django's state is unchanged;
 # - the name trigram index becomes GiST, which can return the closest names first
@@ -7,6 +9,8 @@
 from django.db import migrations
 
 FORWARD = [
+    "CREATE INDEX summary_search_vector ON catalog_entitysummary "
+    "USING gin (search_vector)",
     "DROP INDEX IF EXISTS entityfield_key_value",
     "CREATE INDEX entityfield_key_value ON catalog_entityfield "
     "(key, value) INCLUDE (entity_id)",
@@ -14,6 +18,7 @@ FORWARD = [
     "CREATE INDEX entity_name_trgm ON catalog_entity USING gist (name gist_trgm_ops)",
 ]
 BACKWARD = [
+    "DROP INDEX IF EXISTS summary_search_vector",
     "DROP INDEX IF EXISTS entityfield_key_value",
     "CREATE INDEX entityfield_key_value ON catalog_entityfield (key, value)",
     "DROP INDEX IF EXISTS entity_name_trgm",

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from django.views.generic import ListView
 
 from catalog import listing
 from catalog.descriptor.kinds import KINDS
 from catalog.models import EntitySummary
 from catalog.search import search
-
-VIA_ENTITY = "entity__"  # summaries search through their entity's vector and name
 
 
 class EntityListView(ListView):
@@ -21,14 +22,12 @@ class EntityListView(ListView):
 
     def get_queryset(self) -> Any:
         self.choices = listing.Choices.from_query(self.request.GET)
-        rows = search(EntitySummary.objects.all(), self.choices.query, VIA_ENTITY)
+        rows = search(EntitySummary.objects.all(), self.choices.query)
         return listing.ordered(listing.choose(rows, self.choices), self.choices)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        everything = search(
-            EntitySummary.objects.all(), self.choices.query, VIA_ENTITY
-        ).order_by()
+        everything = search(EntitySummary.objects.all(), self.choices.query).order_by()
         context |= listing.facet_counts(everything, self.choices)
         context["choices"] = self.choices
         context["sorts"] = listing.SORT_LABELS
@@ -36,9 +35,27 @@ class EntityListView(ListView):
         return context
 
 
+class CappedPaginator(Paginator):
+    """Counts at most GREENROOM_SEARCH_MAX_COUNT results: a common word can match
+    most of the catalog, and nobody pages that far; the page says "more than"."""
+
+    @cached_property
+    def cap(self) -> int:
+        return int(settings.GREENROOM_SEARCH_MAX_COUNT)
+
+    @cached_property
+    def count(self) -> int:
+        return int(self.object_list.order_by()[: self.cap + 1].count())
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
+
+
 class SearchView(ListView):
     template_name = "catalog/search.html"
     paginate_by = 20
+    paginator_class = CappedPaginator
     context_object_name = "results"
 
     def get_queryset(self) -> Any:
@@ -49,7 +66,7 @@ class SearchView(ListView):
         rows = EntitySummary.objects.all()
         if self.kind:
             rows = rows.filter(kind__iexact=self.kind)
-        return search(rows, self.query, VIA_ENTITY)
+        return search(rows, self.query)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)

@@ -7,7 +7,7 @@ from django.db import connection
 
 from catalog.ingest.sync import crawl_location
 from catalog.locations import register_location
-from catalog.models import Entity
+from catalog.models import Entity, EntitySummary
 from catalog.search import search
 
 CATALOG = """\
@@ -43,7 +43,8 @@ def catalog(repos, db):
 
 
 def found(entities, text) -> list[str]:
-    return [e.name for e in search(entities, text)]
+    rows = EntitySummary.objects.filter(entity__in=entities)
+    return [row.name for row in search(rows, text)]
 
 
 def test_name_and_title_rank_above_description_and_tags(catalog):

@@ -46,3 +46,14 @@ def test_query_count_does_not_grow_with_results(viewer_client, repos, db):
     small = count_queries(viewer_client, "/search?query=svc")
     crawl_repo(repos, "large", {"catalog-info.yaml": many_components(40, "svc-x")})
     assert count_queries(viewer_client, "/search?query=svc") == small
+
+
+def test_counts_stop_at_the_cap(viewer_client, repos, db, settings):
+    crawl_repo(repos, "many", {"catalog-info.yaml": many_components(30, "svc")})
+    settings.GREENROOM_SEARCH_MAX_COUNT = 25
+    capped = viewer_client.get("/search?query=svc")
+    assert "More than 25 results" in capped.content.decode()
+    assert capped.context["paginator"].num_pages == 2  # 26 counted, 20 a page
+    settings.GREENROOM_SEARCH_MAX_COUNT = 30
+    exact = viewer_client.get("/search?query=svc")
+    assert "30 results for" in exact.content.decode()

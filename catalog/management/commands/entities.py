@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from catalog.models import Entity
+from catalog.models import EntitySummary
 from catalog.search import search
 
 
@@ -20,14 +20,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        entities = Entity.objects.order_by("ref")
+        rows = EntitySummary.objects.order_by("ref")
         if options["kind"]:
-            entities = entities.filter(kind__iexact=options["kind"])
+            rows = rows.filter(kind=options["kind"].lower())
         if options["owner"]:
-            entities = entities.filter(owner_ref=options["owner"].lower())
+            rows = rows.filter(owner_ref=options["owner"].lower())
         if options["search"]:
-            entities = search(entities, options["search"])
-        for ref, owner, location_id, path in entities.values_list(
-            "ref", "owner_ref", "location_id", "path"
+            rows = search(rows, options["search"])
+        for ref, owner, location_id, path in rows.values_list(
+            "ref", "owner_ref", "entity__location_id", "entity__path"
         ).iterator():
             self.stdout.write(f"{ref}\t{owner or '-'}\t{location_id}\t{path}")
