@@ -168,7 +168,11 @@ class Relation(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["source_ref", "type"], name="relation_source"),
+            # With the target: a node's first relations of each type are read in
+            # index order (pages and graphs show 20-60 of a hub's thousands).
+            models.Index(
+                fields=["source_ref", "type", "target_ref"], name="relation_source_type"
+            ),
             models.Index(fields=["target_ref", "type"], name="relation_target"),
         ]
 
