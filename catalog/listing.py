@@ -24,8 +24,8 @@ from django.http import QueryDict
 
 from catalog.models import (
     Entity,
-    EntityField,
     EntitySummary,
+    EntityTag,
     FacetSet,
     ProcessingError,
 )
@@ -42,7 +42,7 @@ COLUMNS = [
     ("system", "System", "system"),
 ]
 COLUMN_OF = {param: column for param, _, column in COLUMNS}
-TAGS = ("tag", "Tags", "metadata.tags")
+TAGS = ("tag", "Tags")
 PARAMS = [param for param, _, _ in COLUMNS] + [TAGS[0]]
 FLAGS = {
     "errors": "Has processing errors",
@@ -103,11 +103,20 @@ def _condition(param: str, choices: Choices) -> Q:
         owner_exists = Exists(Entity.objects.filter(ref=OuterRef("owner_ref")))
         return ~Q(owner_ref="") & ~Q(owner_exists)
     if param == TAGS[0]:
-        tagged = EntityField.objects.filter(
-            entity=OuterRef("entity_id"), key=TAGS[2], value__in=choices.values[param]
+        tagged = EntityTag.objects.filter(
+            entity=OuterRef("entity_id"), tag__in=choices.values[param]
         )
         return Q(Exists(tagged))
     raise ValueError(f"not a row condition: {param}")
+
+
+def chosen_sets(choices: Choices, skip: Iterable[str] = ()) -> QuerySet[FacetSet]:
+    """The FacetSets meeting every column choice except those in `skip`."""
+    columns = Q()
+    for param, values in choices.values.items():
+        if param in COLUMN_OF and param not in skip:
+            columns &= Q(**{f"{COLUMN_OF[param]}__in": values})
+    return FacetSet.objects.filter(columns)
 
 
 def choose(rows: Rows, choices: Choices, skip: Iterable[str] = ()) -> Rows:
@@ -116,16 +125,13 @@ def choose(rows: Rows, choices: Choices, skip: Iterable[str] = ()) -> Rows:
     Column choices become one condition on the row's FacetSet, so that PostgreSQL
     picks the rows through the (facet_set, entity) index.
     """
-    columns, match = Q(), Q()
+    match = Q()
     for param in [*choices.values, *choices.flags]:
-        if param in skip:
-            continue
-        if param in COLUMN_OF:
-            columns &= Q(**{f"{COLUMN_OF[param]}__in": choices.values[param]})
-        else:
+        if param not in skip and param not in COLUMN_OF:
             match &= _condition(param, choices)
-    if columns:
-        match &= Q(facet_set_id__in=FacetSet.objects.filter(columns).values("pk"))
+    if any(param in COLUMN_OF and param not in skip for param in choices.values):
+        sets = chosen_sets(choices, skip).values("pk")
+        match &= Q(facet_set_id__in=sets)
     return rows.filter(match)
 
 
@@ -205,13 +211,14 @@ def _column_facet(
 
 
 def _tag_facet(rows: Rows, choices: Choices) -> dict[str, Any]:
-    fields = EntityField.objects.filter(key=TAGS[2], value__isnull=False)
-    base = choose(rows, choices, skip=[TAGS[0]])
-    if base.query.where:
-        fields = fields.filter(entity__in=base.values("entity_id"))
-    # Field rows are unique per entity, key and value: no DISTINCT needed.
-    # COUNT(*): the index holds entity_id and value, so no table rows are read.
-    counted = fields.order_by().values_list("value").annotate(count=Count("*"))
+    tags = EntityTag.objects.all()
+    if rows.query.where or choices.flags:  # a text query or a yes/no filter
+        chosen = choose(rows, choices, [TAGS[0]])
+        tags = tags.filter(entity__in=chosen.values("entity_id"))
+    elif any(param in COLUMN_OF for param in choices.values):
+        # Facet values alone: index ranges of (facet_set, tag), no join.
+        tags = tags.filter(facet_set__in=chosen_sets(choices).values("pk"))
+    counted = tags.order_by().values_list("tag").annotate(count=Count("*"))
     return _facet(TAGS[0], TAGS[1], counted, choices)
 
 

@@ -269,6 +269,31 @@ class EntitySummary(models.Model):
         return self.ref
 
 
+class EntityTag(models.Model):
+    """One tag of one entity, beside the entity's FacetSet: counting the tags of
+    the entities chosen by facet values reads one index range per set."""
+
+    # No index of its own: the unique (entity, tag) constraint serves lookups.
+    entity = models.ForeignKey(
+        Entity, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    facet_set = models.ForeignKey(
+        FacetSet, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    tag = models.CharField(max_length=63)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "tag"], name="entitytag_unique")
+        ]
+        indexes = [
+            models.Index(fields=["facet_set", "tag"], name="entitytag_facet_set")
+        ]
+
+    def __str__(self) -> str:
+        return self.tag
+
+
 class ProcessingError(models.Model):
     """A problem found while crawling a location; replaced by the next crawl."""
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from catalog.models import Entity, EntitySummary, FacetSet
+from catalog.models import Entity, EntitySummary, EntityTag, FacetSet
 
 FACET_COLUMNS = ("kind", "namespace", "owner_ref", "type", "lifecycle", "system")
 LOOKUP_BATCH = 500
@@ -75,10 +75,29 @@ def attach_facet_sets(summaries: Sequence[Any], facet_sets: Any = FacetSet) -> N
         summary.facet_set_id = ids[facet_key(summary)]
 
 
+def tags_of(entity: Any) -> list[str]:
+    tags = (entity.processed.get("metadata") or {}).get("tags") or []
+    return sorted({t.lower() for t in tags if isinstance(t, str) and len(t) <= 63})
+
+
+def tag_rows(
+    summaries: Sequence[Any], entities: Sequence[Any], tag_model: Any
+) -> list[Any]:
+    return [
+        tag_model(entity_id=e.pk, facet_set_id=s.facet_set_id, tag=tag)
+        for s, e in zip(summaries, entities, strict=True)
+        for tag in tags_of(e)
+    ]
+
+
 def write_summaries(new: list[Entity], changed: list[Entity]) -> None:
-    """Replace the summaries of changed entities, add those of new ones."""
+    """Replace the summaries and tags of changed entities, add those of new ones."""
     if changed:
-        EntitySummary.objects.filter(entity__in=[e.pk for e in changed]).delete()
-    summaries = [summarize(e) for e in new + changed]
+        ids = [e.pk for e in changed]
+        EntitySummary.objects.filter(entity__in=ids).delete()
+        EntityTag.objects.filter(entity__in=ids).delete()
+    entities = new + changed
+    summaries = [summarize(e) for e in entities]
     attach_facet_sets(summaries)
     EntitySummary.objects.bulk_create(summaries)
+    EntityTag.objects.bulk_create(tag_rows(summaries, entities, EntityTag))

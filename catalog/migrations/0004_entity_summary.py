@@ -7,23 +7,29 @@ from django.db import migrations, models
 
 def backfill(apps, schema_editor):
     """A summary per entity; on PostgreSQL its search vector moves over too."""
-    from catalog.summary import attach_facet_sets, summary_fields
+    from catalog.summary import attach_facet_sets, summary_fields, tag_rows
 
     Entity = apps.get_model("catalog", "Entity")
     EntitySummary = apps.get_model("catalog", "EntitySummary")
+    EntityTag = apps.get_model("catalog", "EntityTag")
     FacetSet = apps.get_model("catalog", "FacetSet")
-    batch = []
-    entities = Entity.objects.only(
+
+    def write(batch, entities):
+        attach_facet_sets(batch, FacetSet)
+        EntitySummary.objects.bulk_create(batch)
+        EntityTag.objects.bulk_create(tag_rows(batch, entities, EntityTag))
+
+    batch, entities = [], []
+    rows = Entity.objects.only(
         "ref", "kind", "namespace", "name", "owner_ref", "processed", "updated_at"
     ).iterator(1000)
-    for entity in entities:
+    for entity in rows:
         batch.append(EntitySummary(entity=entity, **summary_fields(entity)))
+        entities.append(entity)
         if len(batch) == 1000:
-            attach_facet_sets(batch, FacetSet)
-            EntitySummary.objects.bulk_create(batch)
-            batch = []
-    attach_facet_sets(batch, FacetSet)
-    EntitySummary.objects.bulk_create(batch)
+            write(batch, entities)
+            batch, entities = [], []
+    write(batch, entities)
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(
             "UPDATE catalog_entitysummary s SET search_vector = e.search_vector "
@@ -73,6 +79,19 @@ class Migration(migrations.Migration):
             ],
             options={
                 'indexes': [models.Index(fields=['name', 'ref'], name='summary_name'), models.Index(fields=['updated_at'], name='summary_updated'), models.Index(fields=['owner_ref', 'kind', 'name'], name='summary_owner'), models.Index(fields=['facet_set', 'entity'], name='summary_facet_set')],
+            },
+        ),
+        migrations.CreateModel(
+            name='EntityTag',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('tag', models.CharField(max_length=63)),
+                ('entity', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.entity')),
+                ('facet_set', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='catalog.facetset')),
+            ],
+            options={
+                'indexes': [models.Index(fields=['facet_set', 'tag'], name='entitytag_facet_set')],
+                'constraints': [models.UniqueConstraint(fields=('entity', 'tag'), name='entitytag_unique')],
             },
         ),
         migrations.RunPython(backfill, migrations.RunPython.noop),
