@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path
 from django.views.generic import RedirectView
 
-from catalog.views import apidef, browse, entity, graph, locations, register
+from catalog.views import apidef, browse, entity, graph, locations, register, tokens
 
 app_name = "catalog"
 
@@ -37,6 +37,7 @@ urlpatterns = [
     ),
     path(f"{ENTITY}/yaml", entity.EntityYamlView.as_view(), name="entity-yaml"),
     path("catalog-import", register.RegisterView.as_view(), name="register"),
+    path("settings/tokens", tokens.TokenListView.as_view(), name="tokens"),
     path("locations", locations.LocationListView.as_view(), name="location-list"),
     path(
         "locations/<int:pk>",

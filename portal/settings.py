@@ -234,3 +234,18 @@ GREENROOM_MAX_ENTITIES_PER_LOCATION = envint(
 )
 # Search results are counted up to this many; beyond it the page says "more than".
 GREENROOM_SEARCH_MAX_COUNT = envint("GREENROOM_SEARCH_MAX_COUNT", 1000)
+
+# The API (catalog/api/): Backstage's error shape, JSON only, sign-in required.
+GREENROOM_API_MAX_PAGE = envint("GREENROOM_API_MAX_PAGE", 1000)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "catalog.api.access.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["catalog.api.access.CatalogAccess"],
+    "DEFAULT_THROTTLE_CLASSES": ["catalog.api.access.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": env("GREENROOM_API_RATE", "1200/min")},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "catalog.api.errors.exception_handler",
+}

@@ -6,5 +6,6 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("api/catalog/", include("catalog.api.urls")),
     path("", include("catalog.urls")),
 ]

@@ -1,0 +1,71 @@
+"""Who may call the API: bearer tokens or the browser's session; writes need the
+editor role and, with a token, its write scope; requests are throttled per token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import authentication, exceptions, permissions, throttling
+from rest_framework.settings import api_settings
+
+from catalog.api.tokens import find_token
+from catalog.models import ApiToken
+from catalog.roles import can_edit
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request: Any) -> tuple[Any, ApiToken] | None:
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Malformed Authorization header")
+        token = find_token(header[1].decode("latin-1"))
+        if token is None:
+            raise exceptions.AuthenticationFailed("Invalid or revoked token")
+        return token.user, token
+
+    def authenticate_header(self, request: Any) -> str:
+        return f'{self.keyword} realm="api"'
+
+
+class CatalogAccess(permissions.BasePermission):
+    """Reads: anyone signed in. Writes: editors, and tokens with the write scope.
+
+    Views that read through POST (by-refs, by-query) set `reads_only = True`.
+    """
+
+    message = "This needs the editor role and, with a token, a read-write token"
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False
+        if request.method in permissions.SAFE_METHODS or getattr(
+            view, "reads_only", False
+        ):
+            return True
+        token = request.auth if isinstance(request.auth, ApiToken) else None
+        if token is not None and token.scope != ApiToken.Scope.WRITE:
+            return False
+        return can_edit(request.user)
+
+
+class TokenRateThrottle(throttling.SimpleRateThrottle):
+    """One budget per token (or per signed-in person without one)."""
+
+    scope = "api"
+
+    def get_rate(self) -> str | None:
+        # Read on every request, so that a changed setting applies at once.
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        if isinstance(request.auth, ApiToken):
+            ident = f"token-{request.auth.pk}"
+        elif request.user and request.user.is_authenticated:
+            ident = f"user-{request.user.pk}"
+        else:
+            ident = self.get_ident(request)
+        return self.cache_format % {"scope": self.scope, "ident": ident}

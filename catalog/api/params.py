@@ -1,0 +1,106 @@
+"""Reading the API's query parameters: every bad value is a clear 400."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.http import QueryDict
+
+from catalog.api.errors import InputError
+from catalog.api.projection import ProjectionError, parse_fields
+from catalog.filters import FilterError, parse_filter
+
+MAX_ORDER_FIELDS = 5
+
+
+def filters(query: QueryDict) -> list[str]:
+    texts = query.getlist("filter")
+    for text in texts:
+        try:
+            parse_filter(text)
+        except FilterError as exc:
+            raise InputError(str(exc)) from None
+    return texts
+
+
+def fields(query: QueryDict) -> list[str]:
+    try:
+        return parse_fields(query.getlist("fields"))
+    except ProjectionError as exc:
+        raise InputError(str(exc)) from None
+
+
+def integer(query: QueryDict, name: str, *, minimum: int, maximum: int) -> int | None:
+    text = query.get(name)
+    if text is None:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise InputError(f"{name} must be an integer, got {text!r}") from None
+    if not minimum <= value <= maximum:
+        raise InputError(f"{name} must be between {minimum} and {maximum}, got {value}")
+    return value
+
+
+def max_page() -> int:
+    return int(settings.GREENROOM_API_MAX_PAGE)
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    field: str
+    descending: bool
+
+
+def orders(query: QueryDict) -> list[Order]:
+    """Legacy `order=asc:<field>` / `desc:<field>` parameters, in priority order."""
+    result = []
+    for text in query.getlist("order")[:MAX_ORDER_FIELDS]:
+        direction, colon, field = text.partition(":")
+        if not colon or direction not in ("asc", "desc") or not field.strip():
+            raise InputError(
+                f"invalid order {text!r}: expected asc:<field> or desc:<field>"
+            )
+        result.append(Order(field.strip().lower(), direction == "desc"))
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    offset: int
+    limit: int | None  # None: everything
+
+
+def legacy_page(query: QueryDict) -> Page:
+    """`offset`, `limit` and the opaque `after` of GET /entities."""
+    after = query.get("after")
+    if after is not None:
+        state = _decode(after)
+        return Page(state["offset"], state["limit"])
+    offset = integer(query, "offset", minimum=0, maximum=10**9) or 0
+    limit = integer(query, "limit", minimum=1, maximum=max_page())
+    if limit is None and "offset" in query:
+        limit = max_page()
+    return Page(offset, limit)
+
+
+def encode_after(page: Page) -> str:
+    data = json.dumps({"limit": page.limit, "offset": page.offset}).encode()
+    return base64.urlsafe_b64encode(data).decode()
+
+
+def _decode(after: str) -> dict[str, Any]:
+    try:
+        state = json.loads(base64.urlsafe_b64decode(after.encode()))
+        offset, limit = int(state["offset"]), int(state["limit"])
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeError):
+        raise InputError("invalid after cursor") from None
+    if offset < 0 or not 1 <= limit <= max_page():
+        raise InputError("invalid after cursor")
+    return {"offset": offset, "limit": limit}

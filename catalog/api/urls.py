@@ -1,0 +1,28 @@
+"""Backstage's catalog API routes, under /api/catalog/ (see portal/urls.py)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_not_required
+from django.urls import path
+
+from catalog.api import views
+
+app_name = "catalog-api"
+
+
+def api(view: type) -> object:
+    # DRF answers anonymous callers itself (401 in Backstage's error shape).
+    return login_not_required(view.as_view())
+
+
+urlpatterns = [
+    path("entities", api(views.EntityListView), name="entities"),
+    path("entities/by-uid/<str:uid>", api(views.EntityByUidView), name="by-uid"),
+    path(
+        "entities/by-name/<str:kind>/<str:namespace>/<str:name>",
+        api(views.EntityByNameView),
+        name="by-name",
+    ),
+    path("entities/by-refs", api(views.EntitiesByRefsView), name="by-refs"),
+    path("entity-facets", api(views.EntityFacetsView), name="facets"),
+]

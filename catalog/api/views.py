@@ -1,0 +1,118 @@
+"""Backstage's catalog API, at /api/catalog/: thin views over catalog/api/*."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.http import StreamingHttpResponse
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog.api import params
+from catalog.api.entities import bodies, matching, ordered, stream
+from catalog.api.errors import InputError, NotFoundError
+from catalog.filters import FilterError, facets
+from catalog.models import Entity
+
+
+class EntityListView(APIView):
+    """GET /entities: the legacy list (filter, fields, order, offset/limit/after)."""
+
+    def get(self, request: Request) -> Any:
+        query = request.query_params
+        entities = ordered(matching(params.filters(query)), params.orders(query))
+        fields = params.fields(query)
+        page = params.legacy_page(query)
+        if page.limit is None:
+            return StreamingHttpResponse(
+                stream(entities, fields), content_type="application/json"
+            )
+        rows = list(entities[page.offset : page.offset + page.limit + 1])
+        response = Response(bodies(rows[: page.limit], fields))
+        if len(rows) > page.limit:
+            response["Link"] = _next_link(request, page)
+        return response
+
+
+class EntityByNameView(APIView):
+    def get(self, request: Request, kind: str, namespace: str, name: str) -> Response:
+        ref = f"{kind}:{namespace}/{name}".lower()
+        entity = Entity.objects.defer("descriptor").filter(ref=ref).first()
+        if entity is None:
+            raise NotFoundError(
+                f"No entity named '{name.lower()}' found, with kind '{kind.lower()}' "
+                f"in namespace '{namespace.lower()}'"
+            )
+        return Response(bodies([entity], [])[0])
+
+
+class EntityByUidView(APIView):
+    def get(self, request: Request, uid: str) -> Response:
+        try:
+            key = uuid.UUID(uid)
+        except ValueError:
+            raise NotFoundError(f"No entity with uid {uid}") from None
+        entity = Entity.objects.defer("descriptor").filter(uid=key).first()
+        if entity is None:
+            raise NotFoundError(f"No entity with uid {uid}")
+        return Response(bodies([entity], [])[0])
+
+
+class EntitiesByRefsView(APIView):
+    """POST /entities/by-refs: the entities in request order, null where missing."""
+
+    reads_only = True
+
+    def post(self, request: Request) -> Response:
+        body = request.data
+        refs = body.get("entityRefs") if isinstance(body, dict) else None
+        if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
+            raise InputError("entityRefs must be a list of entity reference strings")
+        if len(refs) > params.max_page():
+            raise InputError(f"at most {params.max_page()} entityRefs per request")
+        fields = body.get("fields") or []
+        if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
+            raise InputError("fields must be a list of strings")
+        fields = params.fields(_as_query("fields", fields))
+        wanted = [ref.lower() for ref in refs]
+        found = matching(params.filters(request.query_params)).filter(ref__in=wanted)
+        rows = list(found)
+        by_ref = dict(zip([e.ref for e in rows], bodies(rows, fields), strict=True))
+        return Response({"items": [by_ref.get(ref) for ref in wanted]})
+
+
+class EntityFacetsView(APIView):
+    """GET /entity-facets: value counts per requested field."""
+
+    def get(self, request: Request) -> Response:
+        query = request.query_params
+        wanted = query.getlist("facet")
+        if not wanted:
+            raise InputError("at least one facet parameter is required")
+        try:
+            counted = facets(matching(params.filters(query)), wanted)
+        except FilterError as exc:
+            raise InputError(str(exc)) from None
+        return Response({"facets": counted})
+
+
+def _next_link(request: Request, page: params.Page) -> str:
+    """Backstage's `rel="next"` link, keeping the caller's filter, fields, order."""
+    query = request.query_params.copy()
+    for name in ("offset", "limit", "after"):
+        query.pop(name, None)
+    after = params.encode_after(
+        params.Page(page.offset + (page.limit or 0), page.limit)
+    )
+    query["limit"], query["after"] = str(page.limit), after
+    return f'<{request.path}?{query.urlencode()}>; rel="next"'
+
+
+def _as_query(name: str, values: list[str]) -> Any:
+    from django.http import QueryDict
+
+    query = QueryDict(mutable=True)
+    query.setlist(name, values)
+    return query

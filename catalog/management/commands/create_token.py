@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from catalog.api.tokens import issue_token
+
+
+class Command(BaseCommand):
+    help = "Create an API token for a user and print it (it is shown only once)."
+
+    def add_arguments(self, parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("username")
+        parser.add_argument(
+            "--write", action="store_true", help="Read-write (editors only)."
+        )
+        parser.add_argument("--name", default="command line")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        user = get_user_model().objects.filter(username=options["username"]).first()
+        if user is None:
+            raise CommandError(f"no user named {options['username']!r}")
+        _, text = issue_token(user, options["name"], write=options["write"])
+        self.stdout.write(text)

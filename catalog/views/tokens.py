@@ -1,0 +1,45 @@
+"""The person's API tokens: create (shown once), list, revoke."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views import View
+
+from catalog.api.tokens import issue_token, revoke_token
+from catalog.roles import can_edit
+
+TEMPLATE = "catalog/tokens.html"
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=100, help_text="What it is for.")
+    write = forms.BooleanField(
+        label="Read and write (register, refresh, unregister)", required=False
+    )
+
+
+class TokenListView(View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self._render(request, TokenForm())
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if "revoke" in request.POST:
+            if revoke_token(request.user, int(request.POST.get("revoke") or 0)):
+                messages.success(request, "The token was revoked.")
+            return redirect("catalog:tokens")
+        form = TokenForm(request.POST)
+        if not form.is_valid():
+            return self._render(request, form, status=400)
+        write = form.cleaned_data["write"] and can_edit(request.user)
+        _, text = issue_token(request.user, form.cleaned_data["name"], write=write)
+        return self._render(request, TokenForm(), new_token=text)
+
+    def _render(
+        self, request: HttpRequest, form: TokenForm, status: int = 200, **extra: object
+    ) -> HttpResponse:
+        tokens = request.user.api_tokens.filter(revoked_at=None)  # type: ignore[union-attr]
+        context = {"form": form, "tokens": tokens, "can_write": can_edit(request.user)}
+        return render(request, TEMPLATE, context | extra, status=status)
