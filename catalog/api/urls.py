@@ -17,6 +17,7 @@ def api(view: type) -> object:
 
 urlpatterns = [
     path("entities", api(views.EntityListView), name="entities"),
+    path("entities/by-query", api(views.EntityQueryView), name="by-query"),
     path("entities/by-uid/<str:uid>", api(views.EntityByUidView), name="by-uid"),
     path(
         "entities/by-name/<str:kind>/<str:namespace>/<str:name>",

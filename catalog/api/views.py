@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.api import params
+from catalog.api import query as entity_query
 from catalog.api.entities import bodies, matching, ordered, stream
 from catalog.api.errors import InputError, NotFoundError
 from catalog.filters import FilterError, facets
@@ -34,6 +35,30 @@ class EntityListView(APIView):
         if len(rows) > page.limit:
             response["Link"] = _next_link(request, page)
         return response
+
+
+class EntityQueryView(APIView):
+    """GET /entities/by-query: cursor-paged, with totalItems and pageInfo."""
+
+    def get(self, request: Request) -> Response:
+        query_params = request.query_params
+        limit = params.integer(
+            query_params, "limit", minimum=0, maximum=params.max_page()
+        )
+        if "cursor" in query_params:
+            query, offset = entity_query.decode(query_params["cursor"]), 0
+        else:
+            query, offset = entity_query.from_params(query_params)
+        found = entity_query.page(
+            query, offset, entity_query.DEFAULT_LIMIT if limit is None else limit
+        )
+        return Response(
+            {
+                "items": bodies(found["rows"], params.fields(query_params)),
+                "totalItems": found["totalItems"],
+                "pageInfo": found["pageInfo"],
+            }
+        )
 
 
 class EntityByNameView(APIView):

@@ -1,0 +1,165 @@
+"""GET /entities/by-query: filtered, sorted, cursor-paged entities.
+
+Cursors are opaque (base64 JSON) and carry the whole query, the total and the sort
+key of the page edge, so pages are keyset-paged: rows inserted or removed between
+two requests never shift a page (no repeats, no gaps among rows that stay).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.http import QueryDict
+
+from catalog.api import params
+from catalog.api.entities import matching
+from catalog.api.errors import InputError
+from catalog.filters import parse_filter
+from catalog.models import Entity, EntityField
+
+DEFAULT_LIMIT = 20
+
+
+@dataclass(frozen=True, slots=True)
+class EntityQuery:
+    filters: list[str] = field(default_factory=list)
+    order_field: str = ""
+    descending: bool = False
+    term: str = ""
+    text_fields: list[str] = field(default_factory=list)
+    total: int | None = None  # counted on the first page, then carried
+    direction: str = "next"  # which side of `edge` the page lies on
+    edge: list[Any] | None = None  # [sort value, pk] of the row next to the page
+
+
+def from_params(query: QueryDict) -> tuple[EntityQuery, int]:
+    """The query and offset of a first request (no cursor)."""
+    order_field, descending = "", False
+    orders = query.getlist("orderField")
+    if orders:
+        name, _, direction = orders[0].partition(",")
+        if direction.strip() not in ("", "asc", "desc") or not name.strip():
+            raise InputError(f"invalid orderField {orders[0]!r}: use field,asc|desc")
+        order_field, descending = name.strip().lower(), direction.strip() == "desc"
+    term = query.get("fullTextFilterTerm", "").strip()
+    text_fields = [
+        f.strip().lower()
+        for f in query.get("fullTextFilterFields", "").split(",")
+        if f.strip()
+    ] or [order_field or "metadata.uid"]
+    offset = params.integer(query, "offset", minimum=0, maximum=10**9) or 0
+    exclude_total = query.get("totalItems") == "exclude"
+    return (
+        EntityQuery(
+            filters=params.filters(query),
+            order_field=order_field,
+            descending=descending,
+            term=term[:200],
+            text_fields=text_fields[:10],
+            total=0 if exclude_total else None,
+        ),
+        offset,
+    )
+
+
+def encode(query: EntityQuery) -> str:
+    return base64.urlsafe_b64encode(json.dumps(asdict(query)).encode()).decode()
+
+
+def decode(cursor: str) -> EntityQuery:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        query = EntityQuery(**data)
+        for text in query.filters:
+            parse_filter(text)
+    except (binascii.Error, ValueError, TypeError, UnicodeError):  # FilterError too
+        raise InputError("invalid cursor") from None
+    if not _well_formed(query):
+        raise InputError("invalid cursor")
+    return query
+
+
+def _well_formed(query: EntityQuery) -> bool:
+    def strings(values: object) -> bool:
+        return isinstance(values, list) and all(isinstance(v, str) for v in values)
+
+    edge = query.edge
+    return (
+        strings(query.filters)
+        and strings(query.text_fields)
+        and isinstance(query.order_field, str)
+        and isinstance(query.term, str)
+        and isinstance(query.descending, bool)
+        and (query.total is None or isinstance(query.total, int))
+        and query.direction in ("next", "prev")
+        and (edge is None or (isinstance(edge, list) and len(edge) == 2))
+        and (edge is None or isinstance(edge[1], int))
+    )
+
+
+def _rows(query: EntityQuery) -> QuerySet[Entity]:
+    rows = matching(query.filters)
+    if query.term:
+        texts = EntityField.objects.filter(
+            entity=OuterRef("pk"),
+            key__in=query.text_fields,
+            value__contains=query.term.lower(),  # stored values are lower-cased
+        )
+        rows = rows.filter(Exists(texts))
+    if query.order_field:
+        value = EntityField.objects.filter(entity=OuterRef("pk"), key=query.order_field)
+        rows = rows.annotate(sort_value=Subquery(value.values("value")[:1]))
+        rows = rows.filter(sort_value__isnull=False)  # as Backstage: lacking, excluded
+    return rows
+
+
+def _key(query: EntityQuery) -> list[str]:
+    return ["sort_value", "pk"] if query.order_field else ["pk"]
+
+
+def _beyond(query: EntityQuery, forward: bool) -> Q:
+    """Rows after (forward) or before the cursor's edge, in sort order."""
+    assert query.edge is not None
+    value, pk = query.edge
+    later = forward != query.descending
+    op = "gt" if later else "lt"
+    if not query.order_field:
+        return Q(**{f"pk__{op}": pk})
+    return Q(**{f"sort_value__{op}": value}) | Q(sort_value=value, **{f"pk__{op}": pk})
+
+
+def page(query: EntityQuery, offset: int, limit: int) -> dict[str, Any]:
+    """One page: the entities, the total, and cursors to the pages around it."""
+    rows = _rows(query)
+    total = query.total if query.total is not None else rows.count()
+    forward = query.direction == "next"
+    ordering = [
+        F(k).desc() if query.descending == forward else F(k).asc() for k in _key(query)
+    ]
+    if query.edge is not None:
+        rows = rows.filter(_beyond(query, forward))
+        offset = 0
+    found = list(rows.order_by(*ordering)[offset : offset + limit + 1])
+    more, found = len(found) > limit, found[:limit]
+    if not forward:
+        found.reverse()
+    edge = replace(query, total=total)
+    info: dict[str, str] = {}
+    if found and (more if forward else True):
+        info["nextCursor"] = encode(
+            replace(edge, direction="next", edge=_edge(found[-1]))
+        )
+    if found and ((query.edge is not None or offset > 0) if forward else more):
+        info["prevCursor"] = encode(
+            replace(edge, direction="prev", edge=_edge(found[0]))
+        )
+    return {"rows": found, "totalItems": total, "pageInfo": info}
+
+
+def _edge(entity: Entity) -> list[Any]:
+    return [getattr(entity, "sort_value", None), entity.pk]
