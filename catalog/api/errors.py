@@ -33,6 +33,11 @@ class NotFoundError(exceptions.NotFound):
     pass
 
 
+class ConflictError(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Conflict"
+
+
 def _message(detail: Any) -> str:
     if isinstance(detail, list):
         return "; ".join(_message(item) for item in detail)

@@ -26,4 +26,11 @@ urlpatterns = [
     ),
     path("entities/by-refs", api(views.EntitiesByRefsView), name="by-refs"),
     path("entity-facets", api(views.EntityFacetsView), name="facets"),
+    path("locations", api(views.LocationListView), name="locations"),
+    path(
+        "locations/by-entity/<str:kind>/<str:namespace>/<str:name>",
+        api(views.LocationByEntityView),
+        name="location-by-entity",
+    ),
+    path("locations/<str:uid>", api(views.LocationDetailView), name="location"),
 ]

@@ -10,12 +10,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api import params
+from catalog.api import locations, params
 from catalog.api import query as entity_query
 from catalog.api.entities import bodies, matching, ordered, stream
-from catalog.api.errors import InputError, NotFoundError
+from catalog.api.errors import ConflictError, InputError, NotFoundError
 from catalog.filters import FilterError, facets
-from catalog.models import Entity
+from catalog.ingest.git import GitError
+from catalog.ingest.preview import preview_target
+from catalog.locations import (
+    RegistrationError,
+    Target,
+    register_location,
+    unregister_location,
+)
+from catalog.models import Entity, Location
+from catalog.urlpolicy import UrlRefused
 
 
 class EntityListView(APIView):
@@ -141,3 +150,83 @@ def _as_query(name: str, values: list[str]) -> Any:
     query = QueryDict(mutable=True)
     query.setlist(name, values)
     return query
+
+
+class LocationListView(APIView):
+    """GET /locations (all, as `[{data}]`); POST /locations registers one."""
+
+    def get(self, request: Request) -> Response:
+        rows = Location.objects.order_by("id")[: params.max_page() * 10]
+        return Response([{"data": locations.location_json(row)} for row in rows])
+
+    def post(self, request: Request) -> Response:
+        body = request.data
+        if not isinstance(body, dict) or set(body) - {"type", "target", "presence"}:
+            raise InputError("expected {type, target} and nothing else")
+        if body.get("type") != locations.TYPE:
+            raise InputError("type must be 'url'")
+        target = body.get("target")
+        if not isinstance(target, str) or not target.strip():
+            raise InputError("target must be a URL")
+        try:
+            parsed = locations.parse_target(target.strip())
+        except RegistrationError as exc:
+            raise InputError(str(exc)) from None
+        if request.query_params.get("dryRun") in ("true", "1"):
+            return Response(_dry_run(parsed, target.strip()), status=201)
+        location, created = register_location(parsed.url, parsed.branch, parsed.path)
+        if not created:
+            raise ConflictError(f"Location url:{target.strip()} already exists")
+        return Response(
+            {"location": locations.location_json(location), "entities": []}, status=201
+        )
+
+
+class LocationDetailView(APIView):
+    """GET /locations/{id}; DELETE /locations/{id} unregisters it and its entities."""
+
+    def get(self, request: Request, uid: str) -> Response:
+        return Response(locations.location_json(_location(uid)))
+
+    def delete(self, request: Request, uid: str) -> Response:
+        unregister_location(_location(uid))
+        return Response(status=204)
+
+
+class LocationByEntityView(APIView):
+    def get(self, request: Request, kind: str, namespace: str, name: str) -> Response:
+        ref = f"{kind}:{namespace}/{name}".lower()
+        entity = Entity.objects.select_related("location").filter(ref=ref).first()
+        if entity is None:
+            raise NotFoundError(f"No entity {ref} in the catalog")
+        return Response(locations.location_json(entity.location))
+
+
+def _location(uid: str) -> Location:
+    try:
+        key = uuid.UUID(uid)
+    except ValueError:
+        raise NotFoundError(f"Found no location with ID {uid}") from None
+    location = Location.objects.filter(uid=key).first()
+    if location is None:
+        raise NotFoundError(f"Found no location with ID {uid}")
+    return location
+
+
+def _dry_run(target: Target, text: str) -> dict[str, Any]:
+    """What registering would produce, stored nowhere; any problem is a 400."""
+    try:
+        preview = preview_target(target.url, target.branch, target.path)
+    except (UrlRefused, GitError) as exc:
+        raise InputError(str(exc)) from None
+    errors = [p.message for p in preview.read.problems if p.level == "error"]
+    if errors:
+        raise InputError("; ".join(errors))
+    exists = Location.objects.filter(
+        url=target.url, branch=target.branch, path=target.path
+    ).exists()
+    return {
+        "exists": exists,
+        "location": {"id": f"url:{text}", "type": "url", "target": text},
+        "entities": [parsed.entity for parsed in preview.read.entities],
+    }

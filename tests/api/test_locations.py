@@ -1,0 +1,118 @@
+"""Locations through the API: list, get, by entity, register (and dry run), delete."""
+
+from __future__ import annotations
+
+from catalog.api.tokens import issue_token
+from catalog.models import Entity, EntityRevision, Location
+from tests.web.conftest import ORG
+
+URL = "/api/catalog/locations"
+
+
+def post(client, body, query="", **extra):
+    return client.post(f"{URL}{query}", body, content_type="application/json", **extra)
+
+
+def test_list_get_and_by_entity(viewer_client, org):
+    listed = viewer_client.get(URL).json()
+    assert listed == [
+        {
+            "data": {
+                "id": str(org.uid),
+                "type": "url",
+                "target": org.url,
+                "entityRef": listed[0]["data"]["entityRef"],
+            }
+        }
+    ]
+    assert listed[0]["data"]["entityRef"].startswith("location:default/generated-")
+    assert viewer_client.get(f"{URL}/{org.uid}").json() == listed[0]["data"]
+    by_entity = viewer_client.get(f"{URL}/by-entity/component/default/billing").json()
+    assert by_entity["id"] == str(org.uid)
+    assert viewer_client.get(f"{URL}/{'0' * 32}").status_code == 404
+    assert viewer_client.get(f"{URL}/nope").status_code == 404
+
+
+def test_register_crawls_in_celery_and_conflicts_the_second_time(
+    editor_client, repos, git_daemon, django_capture_on_commit_callbacks
+):
+    url = git_daemon.url(repos.create("org", {"catalog-info.yaml": ORG}))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(editor_client, {"type": "url", "target": url})
+    assert response.status_code == 201
+    body = response.json()
+    assert body["entities"] == []
+    assert body["location"]["target"] == url
+    assert Entity.objects.filter(ref="component:default/billing").exists()
+    again = post(editor_client, {"type": "url", "target": url})
+    assert again.status_code == 409
+    assert again.json()["error"]["name"] == "ConflictError"
+
+
+def test_dry_run_returns_entities_and_stores_nothing(editor_client, repos, git_daemon):
+    url = git_daemon.url(repos.create("org", {"catalog-info.yaml": ORG}))
+    response = post(editor_client, {"type": "url", "target": url}, "?dryRun=true")
+    assert response.status_code == 201
+    body = response.json()
+    assert body["exists"] is False
+    assert body["location"] == {"id": f"url:{url}", "type": "url", "target": url}
+    assert len(body["entities"]) == 9
+    assert not Location.objects.exists()
+    broken = git_daemon.url(
+        repos.create("bad", {"catalog-info.yaml": "kind: Component\n"})
+    )
+    refused = post(editor_client, {"type": "url", "target": broken}, "?dryRun=true")
+    assert refused.status_code == 400
+
+
+def test_bad_registrations_are_400_and_store_nothing(editor_client, db, settings):
+    settings.GREENROOM_ALLOW_LOCAL_REPOS = False
+    for body in (
+        {"type": "file", "target": "https://github.com/a/b"},
+        {"type": "url"},
+        {"type": "url", "target": "https://github.com/a/b", "extra": 1},
+        {"type": "url", "target": "https://user:secret@github.com/a/b"},
+        {"type": "url", "target": "file:///etc"},
+    ):
+        response = post(editor_client, body)
+        assert response.status_code == 400, body
+        assert "secret" not in response.json()["error"]["message"]
+    assert not Location.objects.exists()
+
+
+def test_delete_unregisters_with_history(editor_client, org):
+    response = editor_client.delete(f"{URL}/{org.uid}")
+    assert response.status_code == 204
+    assert not Location.objects.exists()
+    assert EntityRevision.objects.filter(action="removed").count() == 9
+    assert editor_client.delete(f"{URL}/{org.uid}").status_code == 404
+
+
+def test_writes_need_an_editor_and_a_write_token(client, viewer, editor, org):
+    _, read = issue_token(editor, "read")
+    _, write = issue_token(editor, "write", write=True)
+    _, viewer_write = issue_token(viewer, "sneaky", write=True)
+    target = f"{URL}/{org.uid}"
+    for token in (read, viewer_write):
+        response = client.delete(target, headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 403
+        assert response.json()["error"]["name"] == "NotAllowedError"
+    assert Location.objects.exists()
+    done = client.delete(target, headers={"Authorization": f"Bearer {write}"})
+    assert done.status_code == 204
+
+
+def test_a_host_file_url_registers_its_repository_branch_and_path(
+    editor_client, db, settings
+):
+    settings.GREENROOM_ALLOWED_GIT_HOSTS = ["github.com"]
+    target = "https://github.com/acme/billing/blob/release/services/catalog-info.yaml"
+    response = post(editor_client, {"type": "url", "target": target})
+    assert response.status_code == 201, response.content
+    location = Location.objects.get()
+    assert (location.url, location.branch, location.path) == (
+        "https://github.com/acme/billing",
+        "release",
+        "services/catalog-info.yaml",
+    )
+    assert response.json()["location"]["target"] == target
