@@ -24,6 +24,7 @@ from catalog.locations import (
     unregister_location,
 )
 from catalog.models import Entity, Location
+from catalog.tasks import enqueue_crawl
 from catalog.urlpolicy import UrlRefused
 
 
@@ -230,3 +231,22 @@ def _dry_run(target: Target, text: str) -> dict[str, Any]:
         "location": {"id": f"url:{text}", "type": "url", "target": text},
         "entities": [parsed.entity for parsed in preview.read.entities],
     }
+
+
+class RefreshView(APIView):
+    """POST /refresh: crawl again, now, the location that produced an entity."""
+
+    def post(self, request: Request) -> Response:
+        body = request.data
+        ref = body.get("entityRef") if isinstance(body, dict) else None
+        if not isinstance(ref, str) or not ref:
+            raise InputError("entityRef must be an entity reference string")
+        location_id = (
+            Entity.objects.filter(ref=ref.lower())
+            .values_list("location_id", flat=True)
+            .first()
+        )
+        if location_id is None:
+            raise NotFoundError(f"Failed to schedule {ref} for refresh")
+        enqueue_crawl(location_id, force=True)
+        return Response(status=200)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from django.test import Client
+
 from catalog.api.tokens import issue_token
+from catalog.ingest.sync import crawl_location
+from catalog.locations import register_location
 from catalog.models import Entity, EntityRevision, Location
 from tests.web.conftest import ORG
 
 URL = "/api/catalog/locations"
 
 
-def post(client, body, query="", **extra):
-    return client.post(f"{URL}{query}", body, content_type="application/json", **extra)
+def post(client, body, query="", url=URL, **extra):
+    return client.post(f"{url}{query}", body, content_type="application/json", **extra)
 
 
 def test_list_get_and_by_entity(viewer_client, org):
@@ -116,3 +120,29 @@ def test_a_host_file_url_registers_its_repository_branch_and_path(
         "services/catalog-info.yaml",
     )
     assert response.json()["location"]["target"] == target
+
+
+def test_refresh_crawls_the_entitys_location_again(
+    editor_client, viewer, repos, django_capture_on_commit_callbacks
+):
+    viewer_client = Client()  # editor_client is the `client` fixture, signed in
+    viewer_client.force_login(viewer)
+    repo = repos.create("org", {"catalog-info.yaml": ORG})
+    crawl_repo_at(repo)
+    repo.commit({"catalog-info.yaml": ORG.replace("ledger", "journal")}, "rename")
+    refresh = "/api/catalog/refresh"
+    body = {"entityRef": "Component:default/billing"}
+    assert post(viewer_client, body, url=refresh).status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(editor_client, body, url=refresh)
+    assert response.status_code == 200
+    assert Entity.objects.filter(name="journal").exists()
+    missing = post(editor_client, {"entityRef": "component:default/nope"}, url=refresh)
+    assert missing.status_code == 404
+    message = missing.json()["error"]["message"]
+    assert message == "Failed to schedule component:default/nope for refresh"
+
+
+def crawl_repo_at(repo) -> None:
+    location, _ = register_location(repo.url)
+    crawl_location(location)
