@@ -104,3 +104,21 @@ def viewer_client(client, viewer):
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+@pytest.fixture
+def server(live_server) -> Iterator[str]:
+    """The live server's address, its handler built under this test's settings.
+
+    `live_server` is session-scoped and builds its middleware once, before any
+    test's settings apply: SecurityMiddleware would still redirect to https.
+    Requested after the autouse settings fixtures, this rebuilds the handler the
+    way LiveServerThread does, and puts the old one back afterwards.
+    """
+    from django.core.handlers.wsgi import WSGIHandler
+
+    httpd = live_server.thread.httpd
+    original = httpd.get_app()
+    httpd.set_app(live_server.thread.static_handler(WSGIHandler()))
+    yield live_server.url
+    httpd.set_app(original)

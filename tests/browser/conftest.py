@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -74,24 +74,6 @@ def browser():
 def fast_passwords(settings) -> None:
     """People sign in through the form; PBKDF2 would cost a second each time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def server(live_server) -> Iterator[str]:
-    """The live server's address, its handler built under this test's settings.
-
-    `live_server` is session-scoped and builds its middleware once, before any
-    test's settings apply: SecurityMiddleware would still redirect to https.
-    Requested after the autouse settings fixtures, this rebuilds the handler the
-    way LiveServerThread does, and puts the old one back afterwards.
-    """
-    from django.core.handlers.wsgi import WSGIHandler
-
-    httpd = live_server.thread.httpd
-    original = httpd.get_app()
-    httpd.set_app(live_server.thread.static_handler(WSGIHandler()))
-    yield live_server.url
-    httpd.set_app(original)
 
 
 @pytest.fixture

@@ -1,0 +1,131 @@
+"""Backstage's own @backstage/catalog-client (npm) against a live Greenroom.
+
+The methods Greenroom serves so far are called through the real client, over
+HTTP, with a token; the answers are checked for content, not just for success.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from catalog.api.tokens import issue_token
+from catalog.models import Entity, Location
+from tests.web.conftest import ORG, crawl_repo
+
+ORACLE = Path(__file__).resolve().parents[1] / "oracle"
+CLIENT = ORACLE / "node_modules" / "@backstage" / "catalog-client"
+NAME = "metadata.name"
+
+
+def call(server: str, token: str, calls: list[list[object]]) -> list[dict]:
+    if shutil.which("node") is None or not CLIENT.exists():
+        pytest.fail(
+            "node and tests/oracle's packages are needed (make test installs them)"
+        )
+    result = subprocess.run(
+        ["node", str(ORACLE / "catalog_client.mjs")],
+        input=json.dumps(
+            {"baseUrl": f"{server}/api/catalog", "token": token, "calls": calls}
+        ),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+@pytest.fixture
+def catalog(repos, transactional_db, viewer):
+    crawl_repo(repos, "org", {"catalog-info.yaml": ORG})
+    return issue_token(viewer, "catalog-client")[1]
+
+
+def names(entities: list[dict]) -> list[str]:
+    return [e["metadata"]["name"] for e in entities]
+
+
+def test_entity_reads(server, catalog):
+    billing = Entity.objects.get(ref="component:default/billing")
+    component = {"kind": "component"}
+    by_name = {"field": "metadata.name", "order": "asc"}
+    refs = ["api:default/billing-api", "component:default/ghost"]
+    results = call(
+        server,
+        catalog,
+        [
+            ["getEntities", {"filter": component, "fields": ["metadata.name"],
+                             "order": {**by_name, "order": "desc"}}],
+            ["getEntities", {"filter": [{"kind": "user"}, {"kind": "system"}]}],
+            ["getEntities", {"filter": component, "limit": 2, "offset": 1,
+                             "order": [by_name]}],
+            ["getEntityByRef", "component:default/billing"],
+            ["getEntityByRef", "component:default/nope"],
+            ["getEntitiesByRefs", {"entityRefs": refs, "fields": ["kind", NAME]}],
+            ["getEntityFacets", {"facets": ["kind", "spec.lifecycle"],
+                                 "filter": component}],
+            ["queryEntitiesAll", {"filter": component, "limit": 2,
+                                  "orderFields": by_name}],
+            ["queryEntities", {"fullTextFilter": {"term": "BILL", "fields": [NAME]}}],
+        ],
+    )  # fmt: skip
+    errors = [r for r in results if "error" in r]
+    assert not errors, errors
+    values = [r["value"] for r in results]
+    assert values[0] == {
+        "items": [
+            {"metadata": {"name": n}} for n in ("orphaned-tool", "ledger", "billing")
+        ]
+    }
+    assert sorted(names(values[1]["items"])) == ["jdoe", "payments"]
+    assert names(values[2]["items"]) == ["ledger", "orphaned-tool"]
+    assert values[3]["metadata"]["uid"] == str(billing.uid)
+    assert values[3]["metadata"]["etag"] == billing.etag
+    assert values[4] is None
+    assert values[5] == {
+        "items": [{"kind": "API", "metadata": {"name": "billing-api"}}, None]
+    }
+    assert values[6] == {
+        "facets": {
+            "kind": [{"value": "Component", "count": 3}],
+            "spec.lifecycle": [
+                {"value": "deprecated", "count": 1},
+                {"value": "experimental", "count": 1},
+                {"value": "production", "count": 1},
+            ],
+        }
+    }
+    pages = values[7]
+    assert [names(p["items"]) for p in pages] == [
+        ["billing", "ledger"],
+        ["orphaned-tool"],
+    ]
+    assert all(p["totalItems"] == 3 for p in pages)
+    assert sorted(names(values[8]["items"])) == ["billing", "billing-api", "billing-db"]
+
+
+def test_locations_and_refused_writes(server, catalog, editor):
+    location = Location.objects.get()
+    _, write = issue_token(editor, "deploys", write=True)
+    results = call(
+        server,
+        catalog,
+        [
+            ["getLocationById", str(location.uid)],
+            ["getLocationByEntity", "component:default/billing"],
+            ["getLocationById", "00000000-0000-0000-0000-000000000000"],
+            ["refreshEntity", "component:default/billing"],  # a read token
+        ],
+    )
+    assert results[0]["value"]["id"] == str(location.uid)
+    assert results[0]["value"]["target"] == location.url
+    assert results[1]["value"] == results[0]["value"]
+    assert results[2]["value"] is None
+    assert results[3]["error"]["status"] == 403
+    refreshed = call(server, write, [["refreshEntity", "component:default/billing"]])
+    assert refreshed == [{"value": None}]
