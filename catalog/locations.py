@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from catalog.ingest.apply import apply_read
+from catalog.ingest.apply import apply_read, revision
 from catalog.ingest.git import is_valid_branch
 from catalog.ingest.reader import ReadResult, clean_relative
 from catalog.ingest.sync import check_url, mirror_path
-from catalog.models import Location
+from catalog.models import Entity, EntityRevision, Location
 
 DEFAULT_PATH = "catalog-info.yaml"
 
@@ -80,6 +80,21 @@ def register_many(targets: list[Target]) -> list[Location]:
         for location in created:
             enqueue_crawl(location.pk)
     return created
+
+
+def delete_entity(entity: Entity) -> None:
+    """Remove one entity (recorded in its history) until its location says it again.
+
+    Its location forgets what it last read, so the next crawl (scheduled, forced
+    or from a webhook) writes the entity back if its file still declares it, as
+    Backstage does.
+    """
+    location = entity.location
+    with transaction.atomic():
+        revision(entity, EntityRevision.Action.REMOVED, location, entity.commit).save()
+        entity.delete()  # its rows go with it; relations naming it now dangle
+        # Not "unchanged" any more: the next crawl reads and applies again.
+        Location.objects.filter(pk=location.pk).update(content_hash="", last_commit="")
 
 
 def unregister_location(location: Location) -> None:

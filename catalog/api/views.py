@@ -20,6 +20,7 @@ from catalog.ingest.preview import preview_target
 from catalog.locations import (
     RegistrationError,
     Target,
+    delete_entity,
     register_location,
     unregister_location,
 )
@@ -84,6 +85,17 @@ class EntityByNameView(APIView):
 
 
 class EntityByUidView(APIView):
+    def delete(self, request: Request, uid: str) -> Response:
+        """204 whether or not it existed, as Backstage answers."""
+        try:
+            key = uuid.UUID(uid)
+        except ValueError:
+            return Response(status=204)
+        entity = Entity.objects.select_related("location").filter(uid=key).first()
+        if entity is not None:
+            delete_entity(entity)
+        return Response(status=204)
+
     def get(self, request: Request, uid: str) -> Response:
         try:
             key = uuid.UUID(uid)

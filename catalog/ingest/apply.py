@@ -95,7 +95,7 @@ def with_provenance(
     return entity
 
 
-def _revision(
+def revision(
     entity: Entity, action: str, location: Location, commit: str
 ) -> EntityRevision:
     removed = action == EntityRevision.Action.REMOVED
@@ -263,7 +263,7 @@ class Applier:
         if others:
             Entity.objects.filter(ref__in=list(others)).update(etag=new_etag())
         revisions = [
-            _revision(e, EntityRevision.Action.REMOVED, self.location, self.commit)
+            revision(e, EntityRevision.Action.REMOVED, self.location, self.commit)
             for e in self.removed
         ]
         if self.removed:
@@ -294,11 +294,11 @@ class Applier:
         )
         ProcessingError.objects.bulk_create(self.errors)
         revisions += [
-            _revision(e, EntityRevision.Action.ADDED, self.location, self.commit)
+            revision(e, EntityRevision.Action.ADDED, self.location, self.commit)
             for e in self.new
         ]
         revisions += [
-            _revision(e, EntityRevision.Action.CHANGED, self.location, self.commit)
+            revision(e, EntityRevision.Action.CHANGED, self.location, self.commit)
             for e in self.changed
         ]
         EntityRevision.objects.bulk_create(revisions)

@@ -240,3 +240,29 @@ def test_by_refs_query_count_does_not_grow_with_refs(viewer_client, repos, db):
         return len(captured)
 
     assert queries(60) == queries(3)
+
+
+def test_delete_by_uid_removes_until_the_next_crawl(editor_client, org):
+    from catalog.ingest.sync import crawl_location
+    from catalog.models import EntityRevision
+
+    entity = Entity.objects.get(ref="component:default/ledger")
+    url = f"{API}/entities/by-uid/{entity.uid}"
+    assert editor_client.delete(url).status_code == 204
+    assert not Entity.objects.filter(ref="component:default/ledger").exists()
+    removed = EntityRevision.objects.get(
+        ref="component:default/ledger", action="removed"
+    )
+    assert removed.entity_uid == entity.uid
+    assert editor_client.delete(url).status_code == 204  # gone already: still 204
+    assert editor_client.delete(f"{API}/entities/by-uid/junk").status_code == 204
+    org.refresh_from_db()
+    crawl_location(org)  # not forced: the file still declares it, so it comes back
+    assert Entity.objects.filter(ref="component:default/ledger").exists()
+
+
+def test_viewers_cannot_delete(viewer_client, org):
+    entity = Entity.objects.get(ref="component:default/ledger")
+    response = viewer_client.delete(f"{API}/entities/by-uid/{entity.uid}")
+    error(response, 403, "NotAllowedError")
+    assert Entity.objects.filter(pk=entity.pk).exists()
