@@ -110,3 +110,30 @@ def test_pages_carry_a_strict_content_security_policy(viewer_client, org):
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy
     assert viewer_client.get("/catalog")["X-Frame-Options"] == "DENY"
+
+
+def test_adduser_creates_people_with_a_role_and_changes_roles(db):
+    import io
+
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from catalog.roles import role_of
+
+    out = io.StringIO()
+    call_command(
+        "adduser",
+        "alice",
+        "--role",
+        "editor",
+        "--password-stdin",
+        stdin=io.StringIO("a-long-enough-passphrase\n"),
+        stdout=out,
+    )
+    alice = get_user_model().objects.get(username="alice")
+    assert alice.check_password("a-long-enough-passphrase")
+    assert role_of(alice) == "editor"
+    call_command("adduser", "alice", "--role", "viewer", stdout=out)
+    alice = get_user_model().objects.get(username="alice")
+    assert role_of(alice) == "viewer"
+    assert "updated alice as viewer" in out.getvalue()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import sys
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -14,6 +15,7 @@ from catalog.roles import ROLES, VIEWER, grant_role
 
 class Command(BaseCommand):
     help = "Create a user (or change an existing one's role): viewer, editor or admin."
+    stealth_options = ("stdin",)  # call_command(..., stdin=...) in tests
 
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("username")
@@ -31,7 +33,8 @@ class Command(BaseCommand):
             username=options["username"], defaults={"email": options["email"]}
         )
         if created:
-            password = self._password(options["password_stdin"])
+            stdin = options.get("stdin", sys.stdin)
+            password = self._password(options["password_stdin"], stdin)
             try:
                 validate_password(password, user)
             except ValidationError as exc:
@@ -43,7 +46,7 @@ class Command(BaseCommand):
         verb = "created" if created else "updated"
         self.stdout.write(f"{verb} {user.get_username()} as {options['role']}")
 
-    def _password(self, from_stdin: bool) -> str:
+    def _password(self, from_stdin: bool, stdin: Any) -> str:
         if from_stdin:
-            return self.stdin.readline().rstrip("\n")
+            return str(stdin.readline()).rstrip("\n")
         return getpass.getpass("Password: ")
