@@ -19,6 +19,7 @@ from django.http import QueryDict
 from catalog.api import params
 from catalog.api.entities import matching
 from catalog.api.errors import InputError
+from catalog.api.predicates import predicate_q
 from catalog.filters import parse_filter
 from catalog.models import Entity, EntityField
 
@@ -35,6 +36,7 @@ class EntityQuery:
     total: int | None = None  # counted on the first page, then carried
     direction: str = "next"  # which side of `edge` the page lies on
     edge: list[Any] | None = None  # [sort value, pk] of the row next to the page
+    query: dict[str, Any] | None = None  # a predicate (POST); Backstage's name
 
 
 def from_params(query: QueryDict) -> tuple[EntityQuery, int]:
@@ -99,11 +101,76 @@ def _well_formed(query: EntityQuery) -> bool:
         and query.direction in ("next", "prev")
         and (edge is None or (isinstance(edge, list) and len(edge) == 2))
         and (edge is None or isinstance(edge[1], int))
+        and (query.query is None or isinstance(query.query, dict))
     )
+
+
+def from_body(body: Any) -> tuple[EntityQuery, int, int | None, list[str]]:
+    """POST /entities/by-query: query, offset, limit and fields of a first request."""
+    if not isinstance(body, dict):
+        raise InputError("the body must be a JSON object")
+    predicate = body.get("query")
+    if predicate is not None:
+        predicate_q(predicate)  # refuse a malformed predicate now, not per page
+    orders = body.get("orderBy") or []
+    if not isinstance(orders, list):
+        raise InputError("orderBy must be a list of {field, order}")
+    order = orders[0] if orders else {}
+    text = body.get("fullTextFilter") or {}
+    if not isinstance(order, dict) or not isinstance(text, dict):
+        raise InputError(
+            "orderBy must be a list of {field, order}; fullTextFilter an object"
+        )
+    order_field = str(order.get("field") or "").lower()
+    term = str(text.get("term") or "").strip()
+    text_fields = [str(f).lower() for f in text.get("fields") or []]
+    query = EntityQuery(
+        order_field=order_field,
+        descending=order.get("order") == "desc",
+        term=term[:200],
+        text_fields=(text_fields or [order_field or "metadata.uid"])[:10],
+        total=0 if body.get("totalItems") == "exclude" else None,
+        query=predicate,
+    )
+    return (
+        query,
+        body_number(body, "offset", 0) or 0,
+        body_number(body, "limit", 0),
+        body_strings(body, "fields"),
+    )
+
+
+def body_number(body: dict[str, Any], name: str, minimum: int) -> int | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise InputError(f"{name} must be an integer of at least {minimum}")
+    if name == "limit" and value > params.max_page():
+        raise InputError(f"limit must be at most {params.max_page()}")
+    return value
+
+
+def body_strings(body: dict[str, Any], name: str) -> list[str]:
+    value = body.get(name) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InputError(f"{name} must be a list of strings")
+    return _fields(value)
+
+
+def _fields(values: list[str]) -> list[str]:
+    from catalog.api.projection import ProjectionError, parse_fields
+
+    try:
+        return parse_fields(values)
+    except ProjectionError as exc:
+        raise InputError(str(exc)) from None
 
 
 def _rows(query: EntityQuery) -> QuerySet[Entity]:
     rows = matching(query.filters)
+    if query.query is not None:
+        rows = rows.filter(predicate_q(query.query))
     if query.term:
         texts = EntityField.objects.filter(
             entity=OuterRef("pk"),

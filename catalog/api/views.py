@@ -14,6 +14,7 @@ from catalog.api import locations, params
 from catalog.api import query as entity_query
 from catalog.api.entities import bodies, matching, ordered, stream
 from catalog.api.errors import ConflictError, InputError, NotFoundError
+from catalog.api.predicates import predicate_q
 from catalog.filters import FilterError, facets
 from catalog.ingest.git import GitError
 from catalog.ingest.preview import preview_target
@@ -49,7 +50,26 @@ class EntityListView(APIView):
 
 
 class EntityQueryView(APIView):
-    """GET /entities/by-query: cursor-paged, with totalItems and pageInfo."""
+    """GET and POST (predicate) /entities/by-query: cursor-paged, with totalItems
+    and pageInfo."""
+
+    reads_only = True
+
+    def post(self, request: Request) -> Response:
+        body = request.data
+        if isinstance(body, dict) and body.get("cursor") is not None:
+            cursor = body["cursor"]
+            if not isinstance(cursor, str):
+                raise InputError("cursor must be a string")
+            query, offset = entity_query.decode(cursor), 0
+            limit = entity_query.body_number(body, "limit", 0)
+            fields = entity_query.body_strings(body, "fields")
+        else:
+            query, offset, limit, fields = entity_query.from_body(body)
+        found = entity_query.page(
+            query, offset, entity_query.DEFAULT_LIMIT if limit is None else limit
+        )
+        return Response(_page_body(found, fields))
 
     def get(self, request: Request) -> Response:
         query_params = request.query_params
@@ -63,13 +83,7 @@ class EntityQueryView(APIView):
         found = entity_query.page(
             query, offset, entity_query.DEFAULT_LIMIT if limit is None else limit
         )
-        return Response(
-            {
-                "items": bodies(found["rows"], params.fields(query_params)),
-                "totalItems": found["totalItems"],
-                "pageInfo": found["pageInfo"],
-            }
-        )
+        return Response(_page_body(found, params.fields(query_params)))
 
 
 class EntityByNameView(APIView):
@@ -125,13 +139,32 @@ class EntitiesByRefsView(APIView):
         fields = params.fields(_as_query("fields", fields))
         wanted = [ref.lower() for ref in refs]
         found = matching(params.filters(request.query_params)).filter(ref__in=wanted)
+        if body.get("query") is not None:
+            found = found.filter(predicate_q(body["query"]))
         rows = list(found)
         by_ref = dict(zip([e.ref for e in rows], bodies(rows, fields), strict=True))
         return Response({"items": [by_ref.get(ref) for ref in wanted]})
 
 
 class EntityFacetsView(APIView):
-    """GET /entity-facets: value counts per requested field."""
+    """GET /entity-facets (filter) and POST (predicate): value counts per field."""
+
+    reads_only = True
+
+    def post(self, request: Request) -> Response:
+        body = request.data
+        wanted = body.get("facets") if isinstance(body, dict) else None
+        if not isinstance(wanted, list) or not wanted:
+            raise InputError("facets must be a non-empty list of field names")
+        if not all(isinstance(f, str) for f in wanted):
+            raise InputError("facets must be a list of strings")
+        entities = matching([])
+        if body.get("query") is not None:
+            entities = entities.filter(predicate_q(body["query"]))
+        try:
+            return Response({"facets": facets(entities, wanted)})
+        except FilterError as exc:
+            raise InputError(str(exc)) from None
 
     def get(self, request: Request) -> Response:
         query = request.query_params
@@ -143,6 +176,14 @@ class EntityFacetsView(APIView):
         except FilterError as exc:
             raise InputError(str(exc)) from None
         return Response({"facets": counted})
+
+
+def _page_body(found: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+    return {
+        "items": bodies(found["rows"], fields),
+        "totalItems": found["totalItems"],
+        "pageInfo": found["pageInfo"],
+    }
 
 
 def _next_link(request: Request, page: params.Page) -> str:

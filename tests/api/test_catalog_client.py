@@ -129,3 +129,33 @@ def test_locations_and_refused_writes(server, catalog, editor):
     assert results[3]["error"]["status"] == 403
     refreshed = call(server, write, [["refreshEntity", "component:default/billing"]])
     assert refreshed == [{"value": None}]
+
+
+def test_predicate_methods(server, catalog):
+    component = {"kind": "component"}
+    results = call(
+        server,
+        catalog,
+        [
+            ["queryEntitiesAll", {"query": {"$all": [component, {"$not": {
+                "spec.lifecycle": "production"}}]}, "limit": 1,
+                "orderFields": {"field": NAME, "order": "asc"}}],
+            ["getEntityFacets", {"facets": ["spec.type"], "query": component}],
+            ["getEntitiesByRefs", {"entityRefs": ["component:default/ledger",
+                                                  "api:default/billing-api"],
+                                   "query": component, "fields": [NAME]}],
+            ["queryEntities", {"filter": component, "query": {
+                "metadata.name": {"$hasPrefix": "bill"}}}],
+        ],
+    )  # fmt: skip
+    errors = [r for r in results if "error" in r]
+    assert not errors, errors
+    pages, facets, refs, both = (r["value"] for r in results)
+    assert [names(p["items"]) for p in pages] == [["ledger"], ["orphaned-tool"]]
+    assert facets["facets"]["spec.type"] == [
+        {"value": "library", "count": 1},
+        {"value": "service", "count": 1},
+        {"value": "tool", "count": 1},
+    ]
+    assert refs["items"] == [{"metadata": {"name": "ledger"}}, None]
+    assert names(both["items"]) == ["billing"]
