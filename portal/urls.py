@@ -7,5 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/catalog/", include("catalog.api.urls")),
+    path("api/", include("catalog.api.greenroom_urls")),
     path("", include("catalog.urls")),
 ]
