@@ -27,6 +27,7 @@ urlpatterns = [
     path("entities/by-refs", api(views.EntitiesByRefsView), name="by-refs"),
     path("entity-facets", api(views.EntityFacetsView), name="facets"),
     path("refresh", api(views.RefreshView), name="refresh"),
+    path("validate-entity", api(views.ValidateEntityView), name="validate-entity"),
     path("locations", api(views.LocationListView), name="locations"),
     path(
         "locations/by-entity/<str:kind>/<str:namespace>/<str:name>",

@@ -15,6 +15,7 @@ from catalog.api import query as entity_query
 from catalog.api.entities import bodies, matching, ordered, stream
 from catalog.api.errors import ConflictError, InputError, NotFoundError
 from catalog.api.predicates import predicate_q
+from catalog.descriptor.validation import entity_problems
 from catalog.filters import FilterError, facets
 from catalog.ingest.git import GitError
 from catalog.ingest.preview import preview_target
@@ -302,4 +303,23 @@ class RefreshView(APIView):
         if location_id is None:
             raise NotFoundError(f"Failed to schedule {ref} for refresh")
         enqueue_crawl(location_id, force=True)
+        return Response(status=200)
+
+
+class ValidateEntityView(APIView):
+    """POST /validate-entity: the checks a crawl makes, on a body, storing nothing."""
+
+    reads_only = True
+
+    def post(self, request: Request) -> Response:
+        body = request.data
+        if not isinstance(body, dict) or not isinstance(body.get("entity"), dict):
+            raise InputError("the body needs an entity object")
+        location = body.get("location")
+        if not isinstance(location, str) or not location.startswith("url:"):
+            raise InputError("location must be a url: location reference")
+        problems = entity_problems(body["entity"])
+        if problems:
+            errors = [{"name": "InputError", "message": p} for p in problems]
+            return Response({"errors": errors}, status=400)
         return Response(status=200)

@@ -7,6 +7,8 @@ from typing import Any
 
 from catalog.descriptor import rules
 from catalog.descriptor.kinds import KINDS, FieldType
+from catalog.descriptor.refs import DEFAULT_NAMESPACE, EntityName
+from catalog.descriptor.relations import entity_relations
 
 ROOT_KEYS = ("apiVersion", "kind", "metadata", "spec")
 OUTPUT_ONLY_ROOT_KEYS = ("relations", "status")
@@ -178,3 +180,18 @@ def _type_ok(field_type: FieldType, value: object) -> bool:
 
 def _is_text(value: object) -> bool:
     return isinstance(value, str) and len(value) > 0
+
+
+def entity_problems(doc: Mapping[str, Any]) -> list[str]:
+    """What a crawl would refuse in this entity: the envelope, its kind's fields,
+    and the references its spec makes (as validate-entity reports them)."""
+    errors = validate_entity(doc)
+    if errors:
+        return errors
+    metadata = doc["metadata"]
+    namespace = metadata.get("namespace", DEFAULT_NAMESPACE)
+    name = EntityName(doc["kind"], namespace, metadata["name"])
+    spec = doc.get("spec")
+    return entity_relations(
+        name.ref, name.kind, name.namespace, spec if isinstance(spec, Mapping) else {}
+    )[1]

@@ -159,3 +159,22 @@ def test_predicate_methods(server, catalog):
     ]
     assert refs["items"] == [{"metadata": {"name": "ledger"}}, None]
     assert names(both["items"]) == ["billing"]
+
+
+def test_validate_entity(server, catalog):
+    entity = {
+        "apiVersion": "backstage.io/v1alpha1",
+        "kind": "Component",
+        "metadata": {"name": "billing"},
+        "spec": {"type": "service", "lifecycle": "production", "owner": "team-a"},
+    }
+    where = "url:https://github.com/acme/billing/blob/main/catalog-info.yaml"
+    broken = {**entity, "spec": {"type": "service"}}
+    good, bad = call(
+        server,
+        catalog,
+        [["validateEntity", entity, where], ["validateEntity", broken, where]],
+    )
+    assert good == {"value": {"valid": True}}
+    assert bad["value"]["valid"] is False
+    assert any("lifecycle" in e["message"] for e in bad["value"]["errors"])

@@ -146,3 +146,35 @@ def test_refresh_crawls_the_entitys_location_again(
 def crawl_repo_at(repo) -> None:
     location, _ = register_location(repo.url)
     crawl_location(location)
+
+
+def test_validate_entity_reports_what_a_crawl_would_refuse(viewer_client, db):
+    url = "/api/catalog/validate-entity"
+    good = {
+        "apiVersion": "backstage.io/v1alpha1",
+        "kind": "Component",
+        "metadata": {"name": "billing"},
+        "spec": {"type": "service", "lifecycle": "production", "owner": "team-a"},
+    }
+    where = "url:https://github.com/acme/billing/blob/main/catalog-info.yaml"
+    ok = post(viewer_client, {"location": where, "entity": good}, url=url)
+    assert ok.status_code == 200
+    bad_ref = {**good, "spec": {**good["spec"], "dependsOn": ["component:"]}}
+    for entity in ({**good, "metadata": {"name": "-x"}}, bad_ref):
+        refused = post(viewer_client, {"location": where, "entity": entity}, url=url)
+        assert refused.status_code == 400
+        errors = refused.json()["errors"]
+        assert errors
+        assert errors[0]["name"] == "InputError"
+    assert (
+        "metadata.name"
+        in post(
+            viewer_client,
+            {"location": where, "entity": {**good, "metadata": {"name": "-x"}}},
+            url=url,
+        ).json()["errors"][0]["message"]
+    )
+    no_location = post(viewer_client, {"location": "file:/x", "entity": good}, url=url)
+    assert no_location.status_code == 400
+    assert no_location.json()["error"]["name"] == "InputError"
+    assert not Entity.objects.exists()
