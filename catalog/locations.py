@@ -82,6 +82,36 @@ def register_many(targets: list[Target]) -> list[Location]:
     return created
 
 
+def retarget_location(location: Location, target: Target) -> bool:
+    """Point a location at another repository, branch or path and crawl it afresh.
+
+    False when another location already has that target. The old mirror is
+    dropped (it belongs to the old repository); the next crawl replaces the
+    entities, recording each change in history.
+    """
+    from catalog.tasks import enqueue_crawl
+
+    others = Location.objects.exclude(pk=location.pk)
+    if others.filter(url=target.url, branch=target.branch, path=target.path).exists():
+        return False
+    mirror = mirror_path(location)
+    with transaction.atomic():
+        Location.objects.filter(pk=location.pk).update(
+            url=target.url,
+            branch=target.branch,
+            path=target.path,
+            status=Location.Status.PENDING,
+            last_commit="",
+            content_hash="",
+            resolved_branch="",
+            attempts=0,
+        )
+        transaction.on_commit(lambda: shutil.rmtree(mirror, ignore_errors=True))
+        enqueue_crawl(location.pk, force=True)
+    location.refresh_from_db()
+    return True
+
+
 def delete_entity(entity: Entity) -> None:
     """Remove one entity (recorded in its history) until its location says it again.
 

@@ -24,6 +24,7 @@ from catalog.locations import (
     Target,
     delete_entity,
     register_location,
+    retarget_location,
     unregister_location,
 )
 from catalog.models import Entity, Location
@@ -215,23 +216,13 @@ class LocationListView(APIView):
         return Response([{"data": locations.location_json(row)} for row in rows])
 
     def post(self, request: Request) -> Response:
-        body = request.data
-        if not isinstance(body, dict) or set(body) - {"type", "target", "presence"}:
-            raise InputError("expected {type, target} and nothing else")
-        if body.get("type") != locations.TYPE:
-            raise InputError("type must be 'url'")
-        target = body.get("target")
-        if not isinstance(target, str) or not target.strip():
-            raise InputError("target must be a URL")
-        try:
-            parsed = locations.parse_target(target.strip())
-        except RegistrationError as exc:
-            raise InputError(str(exc)) from None
+        parsed = _target_from(request.data)
+        target = request.data["target"].strip()
         if request.query_params.get("dryRun") in ("true", "1"):
-            return Response(_dry_run(parsed, target.strip()), status=201)
+            return Response(_dry_run(parsed, target), status=201)
         location, created = register_location(parsed.url, parsed.branch, parsed.path)
         if not created:
-            raise ConflictError(f"Location url:{target.strip()} already exists")
+            raise ConflictError(f"Location url:{target} already exists")
         return Response(
             {"location": locations.location_json(location), "entities": []}, status=201
         )
@@ -242,6 +233,14 @@ class LocationDetailView(APIView):
 
     def get(self, request: Request, uid: str) -> Response:
         return Response(locations.location_json(_location(uid)))
+
+    def put(self, request: Request, uid: str) -> Response:
+        """Change its target: a new repository, branch or path, crawled afresh."""
+        location = _location(uid)
+        target = _target_from(request.data)
+        if not retarget_location(location, target):
+            raise ConflictError(f"Location url:{target.url} already exists")
+        return Response(locations.location_json(location))
 
     def delete(self, request: Request, uid: str) -> Response:
         unregister_location(_location(uid))
@@ -255,6 +254,21 @@ class LocationByEntityView(APIView):
         if entity is None:
             raise NotFoundError(f"No entity {ref} in the catalog")
         return Response(locations.location_json(entity.location))
+
+
+def _target_from(body: Any) -> Target:
+    """`{"type": "url", "target": ...}` checked and parsed, or a 400."""
+    if not isinstance(body, dict) or set(body) - {"type", "target", "presence"}:
+        raise InputError("expected {type, target} and nothing else")
+    if body.get("type") != locations.TYPE:
+        raise InputError("type must be 'url'")
+    target = body.get("target")
+    if not isinstance(target, str) or not target.strip():
+        raise InputError("target must be a URL")
+    try:
+        return locations.parse_target(target.strip())
+    except RegistrationError as exc:
+        raise InputError(str(exc)) from None
 
 
 def _location(uid: str) -> Location:

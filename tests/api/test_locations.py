@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+
 from django.test import Client
 
 from catalog.api.tokens import issue_token
-from catalog.ingest.sync import crawl_location
+from catalog.ingest.sync import crawl_location, mirror_path
 from catalog.locations import register_location
 from catalog.models import Entity, EntityRevision, Location
 from tests.web.conftest import ORG
@@ -178,3 +180,52 @@ def test_validate_entity_reports_what_a_crawl_would_refuse(viewer_client, db):
     assert no_location.status_code == 400
     assert no_location.json()["error"]["name"] == "InputError"
     assert not Entity.objects.exists()
+
+
+def test_put_points_a_location_elsewhere_and_crawls_it_afresh(
+    editor_client, repos, git_daemon, django_capture_on_commit_callbacks
+):
+    first = git_daemon.url(repos.create("org", {"catalog-info.yaml": ORG}))
+    other = git_daemon.url(
+        repos.create("other", {"catalog-info.yaml": ORG.replace("ledger", "journal")})
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        created = post(editor_client, {"type": "url", "target": first}).json()
+    uid = created["location"]["id"]
+    location = Location.objects.get()
+    mirror, old_head = mirror_path(location), location.last_commit
+
+    def in_mirror(commit: str) -> bool:
+        check = ["git", "--git-dir", str(mirror), "cat-file", "-e", commit]
+        return subprocess.run(check, capture_output=True).returncode == 0
+
+    assert in_mirror(old_head)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.put(
+            f"{URL}/{uid}",
+            {"type": "url", "target": other},
+            content_type="application/json",
+        )
+    assert response.status_code == 200
+    assert response.json()["target"] == other
+    location.refresh_from_db()
+    assert location.url == other
+    assert not in_mirror(old_head)  # the old repository's mirror was dropped
+    assert Entity.objects.filter(name="journal").exists()
+    assert not Entity.objects.filter(name="ledger").exists()
+    assert EntityRevision.objects.filter(
+        ref="component:default/ledger", action="removed"
+    ).exists()
+    third = git_daemon.url(repos.create("third", {"catalog-info.yaml": ORG}))
+    with django_capture_on_commit_callbacks(execute=True):
+        post(editor_client, {"type": "url", "target": third})
+    clash = editor_client.put(
+        f"{URL}/{uid}",
+        {"type": "url", "target": third},
+        content_type="application/json",
+    )
+    assert clash.status_code == 409
+    bad = editor_client.put(
+        f"{URL}/{uid}", {"type": "url"}, content_type="application/json"
+    )
+    assert bad.status_code == 400
