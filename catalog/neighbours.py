@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Count, F, Window
 from django.db.models.fields.json import KT
@@ -101,11 +100,3 @@ def describe(refs: set[str]) -> dict[str, Neighbour]:
 def _missing(ref: str) -> Neighbour:
     kind, _, rest = ref.partition(":")
     return Neighbour(ref, kind.capitalize(), rest.partition("/")[2], missing=True)
-
-
-def group_for(groups: list[RelationGroup], type_: str) -> list[Neighbour]:
-    return next((g.neighbours for g in groups if g.type == type_), [])
-
-
-def as_dict(groups: list[RelationGroup]) -> dict[str, Any]:
-    return {g.type: g.neighbours for g in groups}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -42,8 +43,6 @@ def bodies(entities: list[Entity], fields: list[str]) -> list[dict[str, Any]]:
 
 def stream(entities: QuerySet[Entity], fields: list[str]) -> Iterator[bytes]:
     """A JSON array of every entity, a chunk of rows (and queries) at a time."""
-    import json
-
     yield b"["
     first = True
     start = 0

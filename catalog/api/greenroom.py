@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from rest_framework.request import Request
@@ -61,7 +60,10 @@ class ProcessingErrorListView(APIView):
         if ref := query.get("entityRef"):
             rows = rows.filter(entity_ref=ref.lower())
         if location := query.get("location"):
-            rows = rows.filter(location__uid=_uid(location))
+            key = params.parse_uuid(location)
+            if key is None:
+                raise NotFoundError(f"Found no location with ID {location}")
+            rows = rows.filter(location__uid=key)
         offset, limit = _page(request)
         return Response(
             {
@@ -85,7 +87,8 @@ class LocationCrawlsView(APIView):
     """GET /api/locations/{id}/crawls: its state and recent crawls, newest first."""
 
     def get(self, request: Request, uid: str) -> Response:
-        location = Location.objects.filter(uid=_uid(uid)).first()
+        key = params.parse_uuid(uid)
+        location = Location.objects.filter(uid=key).first() if key else None
         if location is None:
             raise NotFoundError(f"Found no location with ID {uid}")
         offset, limit = _page(request)
@@ -114,10 +117,3 @@ def _run(run: CrawlRun) -> dict[str, Any]:
         "errors": run.errors,
         "error": run.error or None,
     }
-
-
-def _uid(text: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        raise NotFoundError(f"Found no location with ID {text}") from None

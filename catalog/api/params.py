@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,10 +30,40 @@ def filters(query: QueryDict) -> list[str]:
 
 
 def fields(query: QueryDict) -> list[str]:
+    return field_list(query.getlist("fields"))
+
+
+def field_list(values: list[str]) -> list[str]:
+    """`fields` paths (each may be comma-separated), or a 400 saying what is wrong."""
     try:
-        return parse_fields(query.getlist("fields"))
+        return parse_fields(values)
     except ProjectionError as exc:
         raise InputError(str(exc)) from None
+
+
+def body_fields(body: dict[str, Any], name: str = "fields") -> list[str]:
+    value = body.get(name) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InputError(f"{name} must be a list of strings")
+    return field_list(value)
+
+
+def body_integer(body: dict[str, Any], name: str, *, maximum: int) -> int | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise InputError(f"{name} must be an integer of at least 0")
+    if value > maximum:
+        raise InputError(f"{name} must be at most {maximum}")
+    return value
+
+
+def parse_uuid(text: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        return None
 
 
 def integer(query: QueryDict, name: str, *, minimum: int, maximum: int) -> int | None:

@@ -134,37 +134,10 @@ def from_body(body: Any) -> tuple[EntityQuery, int, int | None, list[str]]:
     )
     return (
         query,
-        body_number(body, "offset", 0) or 0,
-        body_number(body, "limit", 0),
-        body_strings(body, "fields"),
+        params.body_integer(body, "offset", maximum=10**9) or 0,
+        params.body_integer(body, "limit", maximum=params.max_page()),
+        params.body_fields(body),
     )
-
-
-def body_number(body: dict[str, Any], name: str, minimum: int) -> int | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise InputError(f"{name} must be an integer of at least {minimum}")
-    if name == "limit" and value > params.max_page():
-        raise InputError(f"limit must be at most {params.max_page()}")
-    return value
-
-
-def body_strings(body: dict[str, Any], name: str) -> list[str]:
-    value = body.get(name) or []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InputError(f"{name} must be a list of strings")
-    return _fields(value)
-
-
-def _fields(values: list[str]) -> list[str]:
-    from catalog.api.projection import ProjectionError, parse_fields
-
-    try:
-        return parse_fields(values)
-    except ProjectionError as exc:
-        raise InputError(str(exc)) from None
 
 
 def _rows(query: EntityQuery) -> QuerySet[Entity]:

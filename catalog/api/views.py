@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from django.http import StreamingHttpResponse
@@ -64,8 +63,8 @@ class EntityQueryView(APIView):
             if not isinstance(cursor, str):
                 raise InputError("cursor must be a string")
             query, offset = entity_query.decode(cursor), 0
-            limit = entity_query.body_number(body, "limit", 0)
-            fields = entity_query.body_strings(body, "fields")
+            limit = params.body_integer(body, "limit", maximum=params.max_page())
+            fields = params.body_fields(body)
         else:
             query, offset, limit, fields = entity_query.from_body(body)
         found = entity_query.page(
@@ -103,21 +102,21 @@ class EntityByNameView(APIView):
 class EntityByUidView(APIView):
     def delete(self, request: Request, uid: str) -> Response:
         """204 whether or not it existed, as Backstage answers."""
-        try:
-            key = uuid.UUID(uid)
-        except ValueError:
-            return Response(status=204)
-        entity = Entity.objects.select_related("location").filter(uid=key).first()
+        key = params.parse_uuid(uid)
+        entity = (
+            Entity.objects.select_related("location").filter(uid=key).first()
+            if key
+            else None
+        )
         if entity is not None:
             delete_entity(entity)
         return Response(status=204)
 
     def get(self, request: Request, uid: str) -> Response:
-        try:
-            key = uuid.UUID(uid)
-        except ValueError:
-            raise NotFoundError(f"No entity with uid {uid}") from None
-        entity = Entity.objects.defer("descriptor").filter(uid=key).first()
+        key = params.parse_uuid(uid)
+        entity = (
+            Entity.objects.defer("descriptor").filter(uid=key).first() if key else None
+        )
         if entity is None:
             raise NotFoundError(f"No entity with uid {uid}")
         return Response(bodies([entity], [])[0])
@@ -135,10 +134,7 @@ class EntitiesByRefsView(APIView):
             raise InputError("entityRefs must be a list of entity reference strings")
         if len(refs) > params.max_page():
             raise InputError(f"at most {params.max_page()} entityRefs per request")
-        fields = body.get("fields") or []
-        if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
-            raise InputError("fields must be a list of strings")
-        fields = params.fields(_as_query("fields", fields))
+        fields = params.body_fields(body)
         wanted = [ref.lower() for ref in refs]
         found = matching(params.filters(request.query_params)).filter(ref__in=wanted)
         if body.get("query") is not None:
@@ -198,14 +194,6 @@ def _next_link(request: Request, page: params.Page) -> str:
     )
     query["limit"], query["after"] = str(page.limit), after
     return f'<{request.path}?{query.urlencode()}>; rel="next"'
-
-
-def _as_query(name: str, values: list[str]) -> Any:
-    from django.http import QueryDict
-
-    query = QueryDict(mutable=True)
-    query.setlist(name, values)
-    return query
 
 
 class LocationListView(APIView):
@@ -272,11 +260,8 @@ def _target_from(body: Any) -> Target:
 
 
 def _location(uid: str) -> Location:
-    try:
-        key = uuid.UUID(uid)
-    except ValueError:
-        raise NotFoundError(f"Found no location with ID {uid}") from None
-    location = Location.objects.filter(uid=key).first()
+    key = params.parse_uuid(uid)
+    location = Location.objects.filter(uid=key).first() if key else None
     if location is None:
         raise NotFoundError(f"Found no location with ID {uid}")
     return location

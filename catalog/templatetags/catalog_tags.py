@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django import template
 from django.http import QueryDict
@@ -82,11 +81,6 @@ def query_toggle(context: dict[str, Any], key: str, value: str) -> str:
     query.setlist(key, values)
     query.pop("page", None)
     return "?" + query.urlencode() if query else "?"
-
-
-@register.filter
-def urlencode_pairs(pairs: dict[str, str]) -> str:
-    return urlencode(pairs)
 
 
 @register.simple_tag

@@ -22,13 +22,13 @@ class EntityListView(ListView):
 
     def get_queryset(self) -> Any:
         self.choices = listing.Choices.from_query(self.request.GET)
-        rows = search(EntitySummary.objects.all(), self.choices.query)
-        return listing.ordered(listing.choose(rows, self.choices), self.choices)
+        # Searched once: the page and the facet counts share the matches.
+        self.matches = search(EntitySummary.objects.all(), self.choices.query)
+        return listing.ordered(listing.choose(self.matches, self.choices), self.choices)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        everything = search(EntitySummary.objects.all(), self.choices.query).order_by()
-        context |= listing.facet_counts(everything, self.choices)
+        context |= listing.facet_counts(self.matches.order_by(), self.choices)
         context["choices"] = self.choices
         context["sorts"] = listing.SORT_LABELS
         context["search_query"] = self.choices.query

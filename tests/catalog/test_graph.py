@@ -20,9 +20,8 @@ from catalog.graph import (
     neighbourhood,
     shorten,
 )
-from catalog.ingest.sync import crawl_location
-from catalog.locations import register_location
 from catalog.refs_display import entity_url
+from tests.web.conftest import crawl_repo
 
 if TYPE_CHECKING:
     from django.http import HttpResponse
@@ -106,12 +105,6 @@ TEAM_A, TEAM_B = "group:default/team-a", "group:default/team-b"
 JDOE, ALICE = "user:default/jdoe", "user:default/alice"
 
 
-def crawl(repos: Repos, name: str, text: str) -> None:
-    repo = repos.create(name, {"catalog-info.yaml": text})
-    location, _ = register_location(repo.url)
-    crawl_location(location)
-
-
 def component(name: str, depends_on: list[str]) -> str:
     return (
         "apiVersion: backstage.io/v1alpha1\nkind: Component\n"
@@ -130,12 +123,12 @@ MANY = "---\n".join(
 
 @pytest.fixture
 def catalog(repos: Repos, db: None) -> None:
-    crawl(repos, "org", CATALOG)
+    crawl_repo(repos, "org", {"catalog-info.yaml": CATALOG})
 
 
 @pytest.fixture
 def many(repos: Repos, db: None) -> None:
-    crawl(repos, "many", MANY)
+    crawl_repo(repos, "many", {"catalog-info.yaml": MANY})
 
 
 def refs(graph: Graph) -> set[str]:
