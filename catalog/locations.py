@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from catalog.ingest.apply import apply_read, revision
+from catalog.ingest.generated import DEFAULT_PATH
 from catalog.ingest.git import is_valid_branch
 from catalog.ingest.reader import ReadResult, clean_relative
 from catalog.ingest.sync import check_url, mirror_path
 from catalog.models import Entity, EntityRevision, Location
-
-DEFAULT_PATH = "catalog-info.yaml"
 
 
 class RegistrationError(ValueError):

@@ -37,6 +37,9 @@ class Location(models.Model):
         related_name="children",
         help_text="The location whose Location entity named this repository.",
     )
+    parent_entity_ref = models.CharField(
+        max_length=400, blank=True, help_text="That Location entity's ref."
+    )
     status = models.CharField(
         max_length=16, choices=Status.choices, default=Status.PENDING
     )
@@ -122,6 +125,11 @@ class Entity(models.Model):
         Location, on_delete=models.PROTECT, related_name="entities"
     )
     path = models.CharField(max_length=1024)
+    parent_ref = models.CharField(
+        max_length=400,
+        blank=True,
+        help_text="The Location entity that emitted it (Backstage's ancestry).",
+    )
     commit = models.CharField(
         max_length=64, help_text="The commit this content was read at."
     )

@@ -24,11 +24,18 @@ urlpatterns = [
         api(views.EntityByNameView),
         name="by-name",
     ),
+    path(
+        "entities/by-name/<str:kind>/<str:namespace>/<str:name>/ancestry",
+        api(views.EntityAncestryView),
+        name="ancestry",
+    ),
     path("entities/by-refs", api(views.EntitiesByRefsView), name="by-refs"),
     path("entity-facets", api(views.EntityFacetsView), name="facets"),
     path("refresh", api(views.RefreshView), name="refresh"),
     path("validate-entity", api(views.ValidateEntityView), name="validate-entity"),
+    path("analyze-location", api(views.AnalyzeLocationView), name="analyze-location"),
     path("locations", api(views.LocationListView), name="locations"),
+    path("locations/by-query", api(views.LocationQueryView), name="locations-by-query"),
     path(
         "locations/by-entity/<str:kind>/<str:namespace>/<str:name>",
         api(views.LocationByEntityView),

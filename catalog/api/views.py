@@ -11,8 +11,10 @@ from rest_framework.views import APIView
 
 from catalog.api import locations, params
 from catalog.api import query as entity_query
+from catalog.api.analyze import analyze_location
 from catalog.api.entities import bodies, matching, ordered, stream
 from catalog.api.errors import ConflictError, InputError, NotFoundError
+from catalog.api.location_query import query_locations
 from catalog.api.predicates import predicate_q
 from catalog.descriptor.validation import entity_problems
 from catalog.filters import FilterError, facets
@@ -29,6 +31,8 @@ from catalog.locations import (
 from catalog.models import Entity, Location
 from catalog.tasks import enqueue_crawl
 from catalog.urlpolicy import UrlRefused
+
+MAX_ANCESTRY = 32  # Location entities naming Location entities: a deep chain is a loop
 
 
 class EntityListView(APIView):
@@ -97,6 +101,29 @@ class EntityByNameView(APIView):
                 f"in namespace '{namespace.lower()}'"
             )
         return Response(bodies([entity], [])[0])
+
+
+class EntityAncestryView(APIView):
+    """GET …/ancestry: the entity, the Location entity that emitted it, and so on
+    up to the location's generated entity (Backstage's emit graph)."""
+
+    def get(self, request: Request, kind: str, namespace: str, name: str) -> Response:
+        ref = f"{kind}:{namespace}/{name}".lower()
+        chain: list[Entity] = []
+        found = Entity.objects.defer("descriptor").filter(ref=ref).first()
+        while found is not None and len(chain) < MAX_ANCESTRY:
+            chain.append(found)
+            parent = found.parent_ref
+            if not parent or parent in {e.ref for e in chain}:
+                break
+            found = Entity.objects.defer("descriptor").filter(ref=parent).first()
+        if not chain:
+            raise NotFoundError(f"No entity {ref} found")
+        items = [
+            {"entity": body, "parentEntityRefs": [e.parent_ref] if e.parent_ref else []}
+            for e, body in zip(chain, bodies(chain, []), strict=True)
+        ]
+        return Response({"rootEntityRef": ref, "items": items})
 
 
 class EntityByUidView(APIView):
@@ -208,9 +235,14 @@ class LocationListView(APIView):
         target = request.data["target"].strip()
         if request.query_params.get("dryRun") in ("true", "1"):
             return Response(_dry_run(parsed, target), status=201)
+        conflict = request.query_params.get("onConflict", "reject")
+        if conflict not in ("reject", "refresh"):
+            raise InputError("onConflict must be 'reject' or 'refresh'")
         location, created = register_location(parsed.url, parsed.branch, parsed.path)
         if not created:
-            raise ConflictError(f"Location url:{target} already exists")
+            if conflict == "reject":
+                raise ConflictError(f"Location url:{target} already exists")
+            enqueue_crawl(location.pk, force=True)
         return Response(
             {"location": locations.location_json(location), "entities": []}, status=201
         )
@@ -233,6 +265,23 @@ class LocationDetailView(APIView):
     def delete(self, request: Request, uid: str) -> Response:
         unregister_location(_location(uid))
         return Response(status=204)
+
+
+class LocationQueryView(APIView):
+    """POST /locations/by-query: a predicate over id, type and target; paged."""
+
+    reads_only = True
+
+    def post(self, request: Request) -> Response:
+        return Response(query_locations(request.data))
+
+
+class AnalyzeLocationView(APIView):
+    """POST /analyze-location: the import wizard's look at a repository (it clones
+    one, so, like registering, it takes an editor or a write token)."""
+
+    def post(self, request: Request) -> Response:
+        return Response(analyze_location(request.data))
 
 
 class LocationByEntityView(APIView):

@@ -30,6 +30,7 @@ from django.utils import timezone
 from catalog.descriptor import ParsedEntity, Problem
 from catalog.fields import flatten
 from catalog.hosts import file_url
+from catalog.ingest.generated import MANAGED_BY, ORIGIN, root_parent
 from catalog.ingest.reader import ReadResult
 from catalog.models import (
     Entity,
@@ -43,8 +44,6 @@ from catalog.search import index_entities
 from catalog.summary import write_summaries
 
 BATCH = 1000
-MANAGED_BY = "backstage.io/managed-by-location"
-ORIGIN = "backstage.io/managed-by-origin-location"
 SOURCE = "backstage.io/source-location"
 
 Triple = tuple[str, str, str]
@@ -65,8 +64,13 @@ def new_etag() -> str:
     return uuid.uuid4().hex
 
 
-def content_hash(parsed: ParsedEntity, processed: dict[str, Any]) -> str:
-    value = {"path": parsed.path, "entity": processed, "descriptor": parsed.descriptor}
+def content_hash(parsed: ParsedEntity, processed: dict[str, Any], parent: str) -> str:
+    value = {
+        "path": parsed.path,
+        "parent": parent,
+        "entity": processed,
+        "descriptor": parsed.descriptor,
+    }
     text = json.dumps(value, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -119,6 +123,7 @@ class Applier:
     ) -> None:
         self.location = location
         self.origin = root_location(location)
+        self.root_parent = root_parent(location)
         self.commit = commit
         self.branch = branch
         self.read = read
@@ -168,7 +173,8 @@ class Applier:
                 self._conflict(parsed, current)
                 continue
             processed = with_provenance(parsed, self.location, self.origin, self.branch)
-            digest = content_hash(parsed, processed)
+            parent = self._parent(parsed)
+            digest = content_hash(parsed, processed, parent)
             if current is not None and current.content_hash == digest:
                 self.stats.unchanged += 1
                 continue
@@ -180,11 +186,8 @@ class Applier:
                 first_seen=self.now,
             )
             (self.changed if current else self.new).append(entity)
-            entity.kind, entity.path, entity.commit = (
-                parsed.kind,
-                parsed.path,
-                self.commit,
-            )
+            entity.kind, entity.path = parsed.kind, parsed.path
+            entity.parent_ref, entity.commit = parent, self.commit
             entity.descriptor, entity.processed = parsed.descriptor, processed
             entity.content_hash, entity.etag = digest, new_etag()
             entity.owner_ref = parsed.owner or ""
@@ -200,6 +203,12 @@ class Applier:
                 self.removed.append(current)
         self.stats.added, self.stats.changed = len(self.new), len(self.changed)
         self.stats.removed = len(self.removed)
+
+    def _parent(self, parsed: ParsedEntity) -> str:
+        """The Location entity that emitted it: the one naming its file, else the
+        location's root parent (never itself: the generated entity has none)."""
+        parent = self.read.parents.get(parsed.path, self.root_parent)
+        return "" if parent == parsed.ref else parent
 
     def _conflict(self, parsed: ParsedEntity, current: Entity) -> None:
         owner = current.location
@@ -272,8 +281,8 @@ class Applier:
         # UNNEST statement per table on PostgreSQL, whatever the row count).
         Entity.objects.bulk_create(self.new)
         fields = [
-            "kind", "path", "commit", "descriptor", "processed", "content_hash",
-            "etag", "owner_ref", "updated_at", "last_seen",
+            "kind", "path", "parent_ref", "commit", "descriptor", "processed",
+            "content_hash", "etag", "owner_ref", "updated_at", "last_seen",
         ]  # fmt: skip
         Entity.objects.bulk_update(self.changed, fields, batch_size=BATCH)
         self._write_fields()

@@ -9,8 +9,9 @@ from pathlib import Path
 from django.conf import settings
 
 from catalog.ingest import git as gitio
-from catalog.ingest.reader import ReadResult, read_location
-from catalog.ingest.sync import check_url, limits
+from catalog.ingest.reader import ReadResult
+from catalog.ingest.sync import check_url, read_tree
+from catalog.models import Location
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,13 +39,7 @@ def preview_target(url: str, branch: str, path: str) -> Preview:
             tree = gitio.CommitTree(
                 bare, head.commit, settings.GREENROOM_MAX_FILE_BYTES
             )
-            read = read_location(
-                tree,
-                path,
-                limits=limits(),
-                max_files=settings.GREENROOM_MAX_FILES_PER_LOCATION,
-                max_entities=settings.GREENROOM_MAX_ENTITIES_PER_LOCATION,
-            )
+            read = read_tree(tree, Location(url=repo.url, branch=branch, path=path))
         finally:
             bare.close()
     return Preview(head.branch, head.commit, read)

@@ -31,7 +31,11 @@ class ReadResult:
     problems: list[Problem] = field(default_factory=list)
     kept_refs: set[str] = field(default_factory=set)
     incomplete_paths: set[str] = field(default_factory=set)
-    remote_targets: list[str] = field(default_factory=list)
+    missing_paths: set[str] = field(default_factory=set)  # required, not found
+    # Backstage's emit graph: file path, or another repository's target, -> the
+    # ref of the Location entity that first named it (root files have none).
+    parents: dict[str, str] = field(default_factory=dict)
+    remote_targets: dict[str, str] = field(default_factory=dict)
     content_hash: str = ""
 
 
@@ -84,7 +88,7 @@ class LocationReader:
         self.result = ReadResult()
         self._hash = hashlib.sha256()
         self._seen: set[str] = set()
-        self._queue: deque[tuple[str, bool]] = deque()
+        self._queue: deque[tuple[str, bool, str]] = deque()
         self._listing: list[tuple[str, int]] | None = None
 
     def read(self, root: str) -> ReadResult:
@@ -95,9 +99,9 @@ class LocationReader:
             matches = self._glob(path)
             if not matches:
                 self._problem(path, f"no file in the repository matches {path!r}")
-            self._queue.extend((match, True) for match in matches)
+            self._queue.extend((match, True, "") for match in matches)
         else:
-            self._queue.append((path, True))
+            self._queue.append((path, True, ""))
         while self._queue:
             self._read_file(*self._queue.popleft())
         self.result.content_hash = self._hash.hexdigest()
@@ -109,10 +113,12 @@ class LocationReader:
         self._hash.update(data)
         return data
 
-    def _read_file(self, path: str, required: bool) -> None:
+    def _read_file(self, path: str, required: bool, parent: str) -> None:
         if path in self._seen:
             return
         self._seen.add(path)
+        if parent:
+            self.result.parents[path] = parent
         if len(self._seen) > self.max_files:
             self._problem(
                 path,
@@ -126,6 +132,7 @@ class LocationReader:
             data = self._read_bytes(path)
         except FileNotFoundError:
             if required:
+                self.result.missing_paths.add(path)
                 self._problem(path, f"{path} not found")
             return
         except ValueError as exc:  # refused: symlink, too large, not a file
@@ -176,7 +183,7 @@ class LocationReader:
                 location.ref,
             )
         elif "://" in target or re.match(r"^[\w.-]+@[\w.-]+:", target):
-            self.result.remote_targets.append(target)
+            self.result.remote_targets.setdefault(target, location.ref)
         else:
             path = clean_relative(posixpath.join(base, target))
             if path is None:
@@ -186,9 +193,11 @@ class LocationReader:
                     location.ref,
                 )
             elif is_glob(path):
-                self._queue.extend((match, required) for match in self._glob(path))
+                self._queue.extend(
+                    (match, required, location.ref) for match in self._glob(path)
+                )
             else:
-                self._queue.append((path, required))
+                self._queue.append((path, required, location.ref))
 
     def _glob(self, pattern: str) -> list[str]:
         if self._listing is None:

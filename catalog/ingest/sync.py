@@ -17,6 +17,7 @@ from django.utils import timezone
 from catalog.descriptor import Limits, Problem
 from catalog.ingest import git as gitio
 from catalog.ingest.apply import ApplyStats, apply_read
+from catalog.ingest.generated import DEFAULT_PATH, generated_entity
 from catalog.ingest.reader import ReadResult, read_location
 from catalog.models import CrawlRun, Entity, Location
 from catalog.urlpolicy import RepoUrl, UrlRefused, check_repo_url, split_host_file_url
@@ -38,6 +39,21 @@ def limits() -> Limits:
         max_depth=settings.GREENROOM_MAX_DEPTH,
         max_nodes=settings.GREENROOM_MAX_NODES,
     )
+
+
+def read_tree(tree: gitio.CommitTree, location: Location) -> ReadResult:
+    """What a location's files at one commit say, beside its generated Location
+    entity when it was registered directly (the location need not be saved)."""
+    read = read_location(
+        tree,
+        location.path,
+        limits=limits(),
+        max_files=settings.GREENROOM_MAX_FILES_PER_LOCATION,
+        max_entities=settings.GREENROOM_MAX_ENTITIES_PER_LOCATION,
+    )
+    if location.parent_id is None:
+        read.entities.insert(0, generated_entity(location))
+    return read
 
 
 def check_url(url: str) -> RepoUrl:
@@ -180,13 +196,7 @@ class Crawl:
 
     def _read(self, bare: git.Repo, head: gitio.RemoteHead) -> ReadResult:
         tree = gitio.CommitTree(bare, head.commit, settings.GREENROOM_MAX_FILE_BYTES)
-        return read_location(
-            tree,
-            self.location.path,
-            limits=limits(),
-            max_files=settings.GREENROOM_MAX_FILES_PER_LOCATION,
-            max_entities=settings.GREENROOM_MAX_ENTITIES_PER_LOCATION,
-        )
+        return read_tree(tree, self.location)
 
     def _apply(self, head: gitio.RemoteHead, read: ReadResult) -> ApplyStats:
         children, problems = resolve_remote_targets(read.remote_targets)
@@ -253,41 +263,55 @@ def _summary(problems: list[Problem]) -> str:
     return errors[0].message + more
 
 
+Child = tuple[str, str, str]  # url, branch, path
+
+
 def resolve_remote_targets(
-    targets: list[str],
-) -> tuple[list[tuple[str, str, str]], list[Problem]]:
-    """Location targets naming other repositories: those the URL policy allows."""
-    children: list[tuple[str, str, str]] = []
+    targets: dict[str, str],
+) -> tuple[dict[Child, str], list[Problem]]:
+    """Location targets naming other repositories, those the URL policy allows,
+    with the ref of the Location entity that named each."""
+    children: dict[Child, str] = {}
     problems: list[Problem] = []
-    for target in targets:
+    for target, named_by in targets.items():
         parts = split_host_file_url(target)
         try:
             repo = check_url(parts.repo_url)
         except UrlRefused as exc:
             problems.append(Problem("", f"Location target {target!r} refused: {exc}"))
             continue
-        children.append(
-            (repo.url, parts.branch or "", parts.path or "catalog-info.yaml")
-        )
+        key = (repo.url, parts.branch or "", parts.path or DEFAULT_PATH)
+        children.setdefault(key, named_by)
     return children, problems
 
 
-def sync_children(location: Location, children: list[tuple[str, str, str]]) -> None:
+def sync_children(location: Location, children: dict[Child, str]) -> None:
     """Register repositories named by Location targets; drop those no longer named."""
     from catalog.locations import unregister_location
     from catalog.tasks import enqueue_crawl
 
-    wanted = set(children)
     current = {(c.url, c.branch, c.path): c for c in location.children.all()}
     for key, child in current.items():
-        if key not in wanted:
+        if key not in children:
             unregister_location(child)
+        elif child.parent_entity_ref != children[key]:
+            # Named by another Location entity now: re-emit its entities under it.
+            Location.objects.filter(pk=child.pk).update(
+                parent_entity_ref=children[key], content_hash=""
+            )
+            enqueue_crawl(child.pk)
     existing = {
         (loc.url, loc.branch, loc.path)
-        for loc in Location.objects.filter(url__in=[url for url, _, _ in wanted])
+        for loc in Location.objects.filter(url__in=[url for url, _, _ in children])
     }
-    for url, branch, path in sorted(wanted - existing):
+    for (url, branch, path), named_by in sorted(children.items()):
+        if (url, branch, path) in existing:
+            continue
         child = Location.objects.create(
-            url=url, branch=branch, path=path, parent=location
+            url=url,
+            branch=branch,
+            path=path,
+            parent=location,
+            parent_entity_ref=named_by,
         )
         enqueue_crawl(child.pk)

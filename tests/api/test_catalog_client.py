@@ -7,6 +7,7 @@ HTTP, with a token; the answers are checked for content, not just for success.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 
 from catalog.api.tokens import issue_token
 from catalog.models import Entity, Location
-from tests.web.conftest import ORG, crawl_repo
+from tests.web.conftest import ORG, component, crawl_repo
 
 ORACLE = Path(__file__).resolve().parents[1] / "oracle"
 CLIENT = ORACLE / "node_modules" / "@backstage" / "catalog-client"
@@ -178,3 +179,103 @@ def test_validate_entity(server, catalog):
     assert good == {"value": {"valid": True}}
     assert bad["value"]["valid"] is False
     assert any("lifecycle" in e["message"] for e in bad["value"]["errors"])
+
+
+def test_ancestry_locations_and_streams(server, catalog):
+    location = Location.objects.get()
+    generated = Entity.objects.get(kind="Location")
+    component = {"kind": "component"}
+    results = call(
+        server,
+        catalog,
+        [
+            ["getEntityAncestors", {"entityRef": "component:default/billing"}],
+            ["getEntityByName", {"kind": "Component", "namespace": "default",
+                                 "name": "ledger"}],
+            ["getLocations", {}],
+            ["getLocationByRef", f"url:{location.url}"],
+            ["queryLocations", {"limit": 1, "query": {"type": "url"}}],
+            ["streamLocations", {}],
+            ["streamEntities", {"filter": component, "pageSize": 2,
+                                "orderFields": {"field": NAME, "order": "desc"}}],
+        ],
+    )  # fmt: skip
+    errors = [(i, r) for i, r in enumerate(results) if "error" in r]
+    assert not errors, errors
+    ancestry, ledger, locations, by_ref, queried, streamed, pages = (
+        r["value"] for r in results
+    )
+    assert ancestry["rootEntityRef"] == "component:default/billing"
+    assert [i["entity"]["metadata"]["name"] for i in ancestry["items"]] == [
+        "billing",
+        generated.name,
+    ]
+    assert ancestry["items"][0]["parentEntityRefs"] == [generated.ref]
+    assert ledger["metadata"]["name"] == "ledger"
+    expected = {
+        "id": str(location.uid),
+        "type": "url",
+        "target": location.url,
+        "entityRef": generated.ref,
+    }
+    assert locations == {"items": [expected]}
+    assert by_ref == expected
+    assert queried == {"items": [expected], "totalItems": 1, "pageInfo": {}}
+    assert streamed == [[expected]]
+    assert [names(page) for page in pages] == [
+        ["orphaned-tool", "ledger"],
+        ["billing"],
+    ]
+
+
+def test_location_writes(server, catalog, editor, repos):
+    _, write = issue_token(editor, "deploys", write=True)
+    new = repos.create("new", {"catalog-info.yaml": component("fresh")})
+    other = repos.create("other", {"catalog-info.yaml": component("moved")})
+    billing = Entity.objects.get(ref="component:default/billing")
+    results = call(
+        server,
+        write,
+        [
+            ["analyzeLocation", {"location": {"type": "url", "target": new.url}}],
+            ["addLocation", {"target": new.url, "dryRun": True}],
+            ["addLocation", {"target": new.url}],
+            ["addLocation", {"target": new.url}],
+            ["addLocation", {"target": new.url, "onConflict": "refresh"}],
+            ["removeEntityByUid", str(billing.uid)],
+        ],
+    )
+    analyzed, dry, added, again, refreshed, removed = results
+    assert [f["entity"]["metadata"]["name"] for f in analyzed["value"][
+        "existingEntityFiles"
+    ]] == ["fresh"]  # fmt: skip
+    assert [e["kind"] for e in dry["value"]["entities"]] == ["Location", "Component"]
+    created = added["value"]["location"]
+    assert created["target"] == new.url
+    assert Location.objects.filter(uid=created["id"]).exists()
+    assert again["error"]["status"] == 409
+    assert refreshed["value"]["location"]["id"] == created["id"]
+    assert removed == {"value": None}
+    assert not Entity.objects.filter(uid=billing.uid).exists()
+    updated, gone = call(
+        server,
+        write,
+        [
+            ["updateLocation", created["id"], {"target": other.url}],
+            ["removeLocationById", created["id"]],
+        ],
+    )
+    assert updated["value"]["target"] == other.url
+    assert gone == {"value": None}
+    assert not Location.objects.filter(uid=created["id"]).exists()
+
+
+def test_every_client_method_is_exercised():
+    """The methods the installed client declares are the ones called above."""
+    declared = (CLIENT / "dist" / "index.d.ts").read_text()
+    body = declared[declared.index("declare class CatalogClient") :]
+    body = body[: body.index("\n}")]
+    public = set(re.findall(r"^    (\w+)\(", body, re.MULTILINE))
+    called = set(re.findall(r'\["(\w+)"', Path(__file__).read_text()))
+    called |= {"constructor"}  # and queryEntitiesAll: queryEntities, page by page
+    assert public - called == set()

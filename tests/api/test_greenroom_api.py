@@ -49,7 +49,7 @@ def test_crawls_of_a_location(viewer_client, org):
     body = viewer_client.get(f"/api/locations/{org.uid}/crawls").json()
     assert body["status"] == "ok"
     assert body["lastCommit"] == org.last_commit
-    assert body["items"][0]["added"] == 9
+    assert body["items"][0]["added"] == 10  # 9 declared, 1 generated Location
     assert body["items"][0]["status"] == "succeeded"
     assert viewer_client.get("/api/locations/nope/crawls").status_code == 404
     assert count_queries(viewer_client, f"/api/locations/{org.uid}/crawls") < 10

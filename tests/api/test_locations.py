@@ -62,7 +62,11 @@ def test_dry_run_returns_entities_and_stores_nothing(editor_client, repos, git_d
     body = response.json()
     assert body["exists"] is False
     assert body["location"] == {"id": f"url:{url}", "type": "url", "target": url}
-    assert len(body["entities"]) == 9
+    assert len(body["entities"]) == 10
+    # As in Backstage: the Location entity the registration would generate, too.
+    generated = body["entities"][0]
+    assert generated["kind"] == "Location"
+    assert generated["spec"] == {"type": "url", "target": url}
     assert not Location.objects.exists()
     broken = git_daemon.url(
         repos.create("bad", {"catalog-info.yaml": "kind: Component\n"})
@@ -90,7 +94,7 @@ def test_delete_unregisters_with_history(editor_client, org):
     response = editor_client.delete(f"{URL}/{org.uid}")
     assert response.status_code == 204
     assert not Location.objects.exists()
-    assert EntityRevision.objects.filter(action="removed").count() == 9
+    assert EntityRevision.objects.filter(action="removed").count() == 10
     assert editor_client.delete(f"{URL}/{org.uid}").status_code == 404
 
 
@@ -229,3 +233,84 @@ def test_put_points_a_location_elsewhere_and_crawls_it_afresh(
         f"{URL}/{uid}", {"type": "url"}, content_type="application/json"
     )
     assert bad.status_code == 400
+
+
+def test_query_locations_pages_with_a_predicate(viewer_client, repos, db):
+    for name in ("alpha", "beta", "gamma"):
+        register_location(repos.create(name).url)
+    register_location(repos.create("other").url, "main", "services/catalog.yaml")
+    by_query = f"{URL}/by-query"
+    first = post(viewer_client, {"limit": 2}, url=by_query).json()
+    assert first["totalItems"] == 4
+    assert [i["target"].rsplit("/", 1)[-1] for i in first["items"]] == ["alpha", "beta"]
+    assert set(first["items"][0]) == {"id", "type", "target", "entityRef"}
+    cursor = first["pageInfo"]["nextCursor"]
+    Location.objects.filter(url__endswith="/alpha").delete()  # paging does not shift
+    second = post(viewer_client, {"cursor": cursor}, url=by_query).json()
+    assert [i["target"].rsplit("/", 1)[-1] for i in second["items"]] == [
+        "gamma",
+        "catalog.yaml",
+    ]
+    assert second["totalItems"] == 4  # carried by the cursor
+    assert second["pageInfo"] == {}
+    prefix = f"file://{repos.base}/OTHER"  # matching ignores case
+    chosen = post(
+        viewer_client,
+        {"query": {"$any": [{"target": {"$hasPrefix": prefix}}, {"type": "nope"}]}},
+        url=by_query,
+    ).json()
+    assert [i["target"] for i in chosen["items"]] == [
+        f"file://{repos.base}/other/blob/main/services/catalog.yaml"
+    ]
+    for bad in (
+        {"query": {"owner": "x"}},
+        {"query": {"target": {"$regex": "."}}},
+        {"query": {"$not": [1]}},
+        {"limit": 0},
+        {"limit": "ten"},
+        {"cursor": "not-a-cursor"},
+        [],
+    ):
+        response = post(viewer_client, bad, url=by_query)
+        assert response.status_code == 400, bad
+        assert response.json()["error"]["name"] == "InputError"
+
+
+def test_analyze_location_finds_descriptors_or_proposes_one(
+    editor_client, viewer, repos, git_daemon
+):
+    url = git_daemon.url(repos.create("org", {"catalog-info.yaml": ORG}))
+    body = {"location": {"type": "url", "target": url}}
+    analyze = "/api/catalog/analyze-location"
+    found = post(editor_client, body, url=analyze).json()
+    assert found["generateEntities"] == []
+    files = found["existingEntityFiles"]
+    assert len(files) == 9  # the declared ones, not the generated Location
+    billing = next(f for f in files if f["entity"]["metadata"]["name"] == "billing")
+    assert billing["location"]["type"] == "url"
+    assert billing["location"]["target"].endswith("/org/blob/main/catalog-info.yaml")
+    assert billing["isRegistered"] is False
+    bare = git_daemon.url(repos.create("my-service", {"README.md": "# hi\n"}))
+    proposed = post(
+        editor_client, {"location": {"type": "url", "target": bare}}, url=analyze
+    ).json()
+    assert proposed["existingEntityFiles"] == []
+    assert proposed["generateEntities"][0]["entity"] == {
+        "apiVersion": "backstage.io/v1alpha1",
+        "kind": "Component",
+        "metadata": {"name": "my-service"},
+        "spec": {"type": "other", "lifecycle": "unknown"},
+    }
+    assert not Location.objects.exists()
+    reader = Client()
+    reader.force_login(viewer)
+    assert post(reader, body, url=analyze).status_code == 403  # it clones: editors
+    broken = git_daemon.url(repos.create("bad", {"catalog-info.yaml": "kind: x\n"}))
+    for bad in (
+        {"location": {"type": "url", "target": broken}},  # no skeleton over it
+        {"location": {"type": "file", "target": url}},
+        {"location": "x"},
+        {"location": {"type": "url", "target": "https://user:pw@github.com/a/b"}},
+    ):
+        response = post(editor_client, bad, url=analyze)
+        assert response.status_code == 400, bad

@@ -11,6 +11,7 @@ from catalog.ingest.sync import crawl_location
 from catalog.locations import RegistrationError, register_location
 from catalog.models import CrawlRun, Entity, Location, ProcessingError
 from catalog.serialize import served
+from tests.support.catalog import authored
 from tests.support.gitrepos import Symlink
 
 pytestmark = pytest.mark.django_db
@@ -99,7 +100,7 @@ def test_bad_document_does_not_block_the_others_in_its_file(repos):
         + GOOD.replace("name: good", "name: third")
     )
     crawl_root(repos, bad)
-    assert set(Entity.objects.values_list("name", flat=True)) == {
+    assert set(authored().values_list("name", flat=True)) == {
         "root",
         "good",
         "first",
@@ -155,7 +156,7 @@ def test_symlinked_catalog_file_is_refused(repos):
     )
     location, _ = register_location(repo.url)
     crawl_location(location)
-    assert not Entity.objects.exists()
+    assert not authored().exists()
     error = ProcessingError.objects.get(location=location)
     assert "symbolic link" in error.message
 
@@ -181,7 +182,7 @@ def test_location_targets_cannot_leave_the_repository(repos, target):
     assert run.status == CrawlRun.Status.SUCCEEDED
     error = ProcessingError.objects.get(location=location)
     assert "refused" in error.message
-    assert set(Entity.objects.values_list("name", flat=True)) == {"root", "good"}
+    assert set(authored().values_list("name", flat=True)) == {"root", "good"}
 
 
 def test_substitution_cannot_read_outside_the_repository(repos):

@@ -67,11 +67,15 @@ def test_embedded_default_runs_the_whole_path(repos, tmp_path):
     assert f"{location_id} ok" in crawled.stdout
 
     exported = [json.loads(line) for line in manage(data, "export").stdout.splitlines()]
-    assert [e["metadata"]["name"] for e in exported] == ["laptop-service"]
-    assert exported[0]["relations"] == [
+    by_kind = {e["kind"]: e for e in exported}
+    assert len(exported) == len(by_kind) == 2
+    generated, component = by_kind["Location"], by_kind["Component"]
+    assert generated["spec"] == {"type": "url", "target": repo.url}
+    assert component["metadata"]["name"] == "laptop-service"
+    assert component["relations"] == [
         {"type": "ownedBy", "targetRef": "group:default/team-a"}
     ]
-    assert exported[0]["metadata"]["etag"]
+    assert component["metadata"]["etag"]
 
     listed = manage(data, "entities").stdout
     assert "component:default/laptop-service\tgroup:default/team-a" in listed
@@ -138,7 +142,7 @@ def test_demo_command_builds_registers_and_crawls_the_demo_organisation(tmp_path
     viewer = re.search(r"viewer login: viewer / (\S+)", result.stdout)
     assert viewer
     with serving(data) as base:
-        browse_as_viewer(base, viewer.group(1))
+        browse_as_viewer(base, viewer.group(1), len(entities))
 
 
 @contextmanager
@@ -170,7 +174,7 @@ def serving(data_dir: Path) -> Iterator[str]:
         server.wait(10)
 
 
-def browse_as_viewer(base: str, password: str) -> None:
+def browse_as_viewer(base: str, password: str, count: int) -> None:
     """Sign in through the form, then read the pages a viewer reads (SQLite paths)."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
@@ -181,7 +185,7 @@ def browse_as_viewer(base: str, password: str) -> None:
     form["csrfmiddlewaretoken"] = token.group(1)
     body = urllib.parse.urlencode(form).encode()
     catalog = opener.open(f"{base}/accounts/login/", body).read().decode()
-    assert "108 entities" in catalog
+    assert f"{count} entities" in catalog
     listed = opener.open(f"{base}/catalog?kind=component&tag=python").read().decode()
     assert 'href="/catalog/default/component/auth-client-python"' in listed
     misspelt = opener.open(f"{base}/search?query=biling").read().decode()

@@ -8,7 +8,7 @@ from catalog.fields import flatten
 from catalog.filters import FilterError, facets, filter_entities
 from catalog.ingest.sync import crawl_location
 from catalog.locations import register_location
-from catalog.models import Entity
+from tests.support.catalog import authored
 
 CATALOG = """\
 apiVersion: backstage.io/v1alpha1
@@ -46,7 +46,7 @@ def catalog(repos, db):
     repo = repos.create("org", {"catalog-info.yaml": CATALOG})
     location, _ = register_location(repo.url)
     crawl_location(location)
-    return Entity.objects.all()
+    return authored()
 
 
 def names(entities) -> set[str]:

@@ -14,6 +14,7 @@ from catalog.locations import register_location
 from catalog.models import Entity, ProcessingError, Relation
 from catalog.serialize import served
 from tests.conftest import shared_fixtures
+from tests.support.catalog import authored
 
 # The reference's relation table (catalog-model.md section 5.2): spec field ->
 # (default kind of the target, relation on the source, reverse on the target).
@@ -87,7 +88,7 @@ def test_backstage_example_organisation_ingests_completely(repos):
         crawl_location(location)
 
     expected = {ref_of(d) for d in documents(folder)}
-    stored = {e.ref: e for e in Entity.objects.all()}
+    stored = {e.ref: e for e in authored()}
     assert set(stored) == expected
     errors = ProcessingError.objects.filter(level="error")
     assert not errors.exists(), list(errors.values_list("message", flat=True))

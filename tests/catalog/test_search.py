@@ -7,8 +7,9 @@ from django.db import connection
 
 from catalog.ingest.sync import crawl_location
 from catalog.locations import register_location
-from catalog.models import Entity, EntitySummary
+from catalog.models import EntitySummary
 from catalog.search import search
+from tests.support.catalog import authored
 
 CATALOG = """\
 apiVersion: backstage.io/v1alpha1
@@ -39,7 +40,7 @@ def catalog(repos, db):
     repo = repos.create("org", {"catalog-info.yaml": CATALOG})
     location, _ = register_location(repo.url)
     crawl_location(location)
-    return Entity.objects.all()
+    return authored()
 
 
 def found(entities, text) -> list[str]:

@@ -1,7 +1,8 @@
 // Runs methods of Backstage's own @backstage/catalog-client against a server.
 // stdin: {"baseUrl": "...", "token": "...", "calls": [["method", ...args], ...]}
 // stdout: one result per call: {"value": ...} or {"error": {"name", "status", "message"}}.
-// "queryEntitiesAll" follows nextCursor to the end and returns every page.
+// "queryEntitiesAll" follows nextCursor to the end and returns every page;
+// stream* methods (async iterables) return the list of pages they yield.
 import { CatalogClient } from "@backstage/catalog-client";
 
 const input = JSON.parse(await new Promise((resolve) => {
@@ -25,6 +26,11 @@ async function run([method, ...args]) {
       page = await client.queryEntities({ cursor: page.pageInfo.nextCursor, limit: args[0].limit }, options);
       pages.push(page);
     }
+    return pages;
+  }
+  if (method.startsWith("stream")) {
+    const pages = [];
+    for await (const page of client[method](...args, options)) pages.push(page);
     return pages;
   }
   return client[method](...args, options);

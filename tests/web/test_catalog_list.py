@@ -26,8 +26,9 @@ def facet(response, param: str) -> dict[str, int]:
 
 def test_every_entity_is_listed_with_facet_counts(viewer_client, org):
     response = viewer_client.get("/catalog")
-    assert response.context["paginator"].count == 9
+    assert response.context["paginator"].count == 10
     assert facet(response, "kind") == {
+        "location": 1,  # generated for the registration, as in Backstage
         "component": 3,
         "group": 2,
         "user": 1,

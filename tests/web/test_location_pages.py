@@ -10,7 +10,7 @@ def test_location_list(viewer_client, org):
     body = response.content.decode()
     assert org.url in body
     row = response.context["locations"][0]
-    assert (row.entity_count, row.error_count) == (9, 0)
+    assert (row.entity_count, row.error_count) == (10, 0)  # 9 + generated Location
     assert (
         viewer_client.get("/locations?status=failed").context["locations"].count() == 0
     )
@@ -24,7 +24,7 @@ def test_location_page_shows_crawls_errors_and_entities(viewer_client, repos, db
     assert "Processed with errors" in body
     assert "apiVersion" in body  # the error message
     assert 'href="/catalog/default/component/billing"' in body
-    assert response.context["runs"][0].added == 9
+    assert response.context["runs"][0].added == 10
     assert "Crawling…" not in body
 
 

@@ -21,7 +21,7 @@ def test_dry_run_lists_entities_and_errors_and_stores_nothing(
     assert response.status_code == 200
     refs = [row["parsed"].ref for row in response.context["entities"]]
     assert "component:default/billing" in refs
-    assert len(refs) == 9
+    assert len(refs) == 10  # 9 declared + the registration's Location entity
     body = response.content.decode()
     assert "1 problem" in body
     assert "spec is required" in body
@@ -42,7 +42,7 @@ def test_confirming_registers_and_crawls(
     assert response["Location"] == f"/locations/{location.pk}"
     page = editor_client.get(response["Location"]).content.decode()
     assert "Registered: the first crawl has started." in page
-    assert "9 entities" in page
+    assert "10 entities" in page
     assert 'href="/catalog/default/component/billing"' in page
     again = editor_client.post("/catalog-import", data)
     assert Location.objects.count() == 1
@@ -98,13 +98,13 @@ def test_refresh_and_unregister(
     assert response.status_code == 302
     assert Entity.objects.filter(name="journal").exists()
     confirm = editor_client.get(f"/locations/{location.pk}/unregister")
-    assert "9 entities" in confirm.content.decode()
+    assert "10 entities" in confirm.content.decode()
     response = editor_client.post(f"/locations/{location.pk}/unregister")
     assert response["Location"] == "/locations"
     assert not Location.objects.exists()
     assert not Entity.objects.exists()
     removed = EntityRevision.objects.filter(action="removed")
-    assert removed.count() == 10  # ledger when renamed, then all nine
+    assert removed.count() == 11  # ledger when renamed, then all nine + generated
     history = editor_client.get("/catalog/default/component/billing/history")
     assert history.status_code == 404  # gone from the catalog; its history is kept
 
