@@ -33,9 +33,10 @@ def ancestry(client, kind: str, name: str) -> dict:
 
 def chain(body: dict) -> list[tuple[str, list[str]]]:
     return [
-        (f"{i['entity']['kind']}:{i['entity']['metadata']['name']}".lower(), i[
-            "parentEntityRefs"
-        ])
+        (
+            f"{i['entity']['kind']}:{i['entity']['metadata']['name']}".lower(),
+            i["parentEntityRefs"],
+        )
         for i in body["items"]
     ]
 
