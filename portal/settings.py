@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
+    "drf_spectacular",
     "drf_spectacular_sidecar",
     "catalog",
     "techdocs",
@@ -237,6 +238,7 @@ GREENROOM_SEARCH_MAX_COUNT = envint("GREENROOM_SEARCH_MAX_COUNT", 1000)
 
 # The API (catalog/api/): Backstage's error shape, JSON only, sign-in required.
 GREENROOM_API_MAX_PAGE = envint("GREENROOM_API_MAX_PAGE", 1000)
+GREENROOM_API_MAX_BODY = envint("GREENROOM_API_MAX_BODY", 1024 * 1024)  # bytes
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "catalog.api.access.BearerTokenAuthentication",
@@ -246,6 +248,26 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["catalog.api.access.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api": env("GREENROOM_API_RATE", "1200/min")},
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["catalog.api.parsers.CatalogJSONParser"],
     "EXCEPTION_HANDLER": "catalog.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+# The OpenAPI schema of both APIs (catalog/api/schema.py describes each operation).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Greenroom API",
+    "DESCRIPTION": (
+        "Backstage's catalog API at /api/catalog/ (what @backstage/catalog-client "
+        "calls) and Greenroom's own additions at /api/. Send "
+        "`Authorization: Bearer <token>`; tokens are made on /settings/tokens."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["catalog.api.access.CatalogAccess"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "catalog.api.schema.add_components",
+    ],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }

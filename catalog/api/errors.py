@@ -19,7 +19,6 @@ NAMES = {
     404: "NotFoundError",
     405: "NotAllowedError",
     409: "ConflictError",
-    415: "InputError",
     429: "TooManyRequestsError",
 }
 
@@ -50,6 +49,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """DRF's hook: every API error in Backstage's envelope; others stay 500s."""
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found")
+    elif isinstance(exc, exceptions.UnsupportedMediaType):  # a 400, as in Backstage
+        exc = InputError(
+            "the body must be JSON, sent as Content-Type: application/json"
+        )
     if not isinstance(exc, exceptions.APIException):
         return None
     request = context["request"]

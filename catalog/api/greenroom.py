@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_view
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from catalog.api import params
+from catalog.api import params, schema
+from catalog.api.base import CatalogView
 from catalog.api.errors import InputError, NotFoundError
 from catalog.models import CrawlRun, EntityRevision, Location, ProcessingError
 
@@ -20,7 +21,8 @@ def _page(request: Request) -> tuple[int, int]:
     return offset, limit
 
 
-class EntityHistoryView(APIView):
+@extend_schema_view(get=schema.HISTORY)
+class EntityHistoryView(CatalogView):
     """GET /api/entities/{kind}/{namespace}/{name}/history: revisions, newest first."""
 
     def get(self, request: Request, kind: str, namespace: str, name: str) -> Response:
@@ -47,7 +49,8 @@ def _revision(row: EntityRevision) -> dict[str, Any]:
     }
 
 
-class ProcessingErrorListView(APIView):
+@extend_schema_view(get=schema.ERROR_LIST)
+class ProcessingErrorListView(CatalogView):
     """GET /api/errors?level=&entityRef=&location=: the current processing errors."""
 
     def get(self, request: Request) -> Response:
@@ -83,7 +86,8 @@ class ProcessingErrorListView(APIView):
         )
 
 
-class LocationCrawlsView(APIView):
+@extend_schema_view(get=schema.CRAWLS)
+class LocationCrawlsView(CatalogView):
     """GET /api/locations/{id}/crawls: its state and recent crawls, newest first."""
 
     def get(self, request: Request, uid: str) -> Response:

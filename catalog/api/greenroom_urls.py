@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
 
 from catalog.api import greenroom
 from catalog.api.urls import api
+from catalog.views.apidef import SchemaExplorerView
 
 app_name = "greenroom-api"
 
 urlpatterns = [
+    path("schema/", api(SpectacularAPIView), name="schema"),
+    path("schema/explorer/", SchemaExplorerView.as_view(), name="schema-explorer"),
     path(
         "entities/<str:kind>/<str:namespace>/<str:name>/history",
         api(greenroom.EntityHistoryView),

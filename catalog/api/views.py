@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import StreamingHttpResponse
+from drf_spectacular.utils import extend_schema_view
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from catalog.api import locations, params
+from catalog.api import locations, params, schema
 from catalog.api import query as entity_query
 from catalog.api.analyze import analyze_location
+from catalog.api.base import CatalogView
 from catalog.api.entities import bodies, matching, ordered, stream
 from catalog.api.errors import ConflictError, InputError, NotFoundError
 from catalog.api.location_query import query_locations
@@ -35,7 +36,8 @@ from catalog.urlpolicy import UrlRefused
 MAX_ANCESTRY = 32  # Location entities naming Location entities: a deep chain is a loop
 
 
-class EntityListView(APIView):
+@extend_schema_view(get=schema.ENTITY_LIST)
+class EntityListView(CatalogView):
     """GET /entities: the legacy list (filter, fields, order, offset/limit/after)."""
 
     def get(self, request: Request) -> Any:
@@ -54,7 +56,8 @@ class EntityListView(APIView):
         return response
 
 
-class EntityQueryView(APIView):
+@extend_schema_view(get=schema.ENTITY_QUERY_GET, post=schema.ENTITY_QUERY_POST)
+class EntityQueryView(CatalogView):
     """GET and POST (predicate) /entities/by-query: cursor-paged, with totalItems
     and pageInfo."""
 
@@ -91,7 +94,8 @@ class EntityQueryView(APIView):
         return Response(_page_body(found, params.fields(query_params)))
 
 
-class EntityByNameView(APIView):
+@extend_schema_view(get=schema.ENTITY_BY_NAME)
+class EntityByNameView(CatalogView):
     def get(self, request: Request, kind: str, namespace: str, name: str) -> Response:
         ref = f"{kind}:{namespace}/{name}".lower()
         entity = Entity.objects.defer("descriptor").filter(ref=ref).first()
@@ -103,7 +107,8 @@ class EntityByNameView(APIView):
         return Response(bodies([entity], [])[0])
 
 
-class EntityAncestryView(APIView):
+@extend_schema_view(get=schema.ANCESTRY)
+class EntityAncestryView(CatalogView):
     """GET …/ancestry: the entity, the Location entity that emitted it, and so on
     up to the location's generated entity (Backstage's emit graph)."""
 
@@ -126,7 +131,8 @@ class EntityAncestryView(APIView):
         return Response({"rootEntityRef": ref, "items": items})
 
 
-class EntityByUidView(APIView):
+@extend_schema_view(get=schema.ENTITY_BY_UID, delete=schema.ENTITY_DELETE)
+class EntityByUidView(CatalogView):
     def delete(self, request: Request, uid: str) -> Response:
         """204 whether or not it existed, as Backstage answers."""
         key = params.parse_uuid(uid)
@@ -149,7 +155,8 @@ class EntityByUidView(APIView):
         return Response(bodies([entity], [])[0])
 
 
-class EntitiesByRefsView(APIView):
+@extend_schema_view(post=schema.BY_REFS)
+class EntitiesByRefsView(CatalogView):
     """POST /entities/by-refs: the entities in request order, null where missing."""
 
     reads_only = True
@@ -171,7 +178,8 @@ class EntitiesByRefsView(APIView):
         return Response({"items": [by_ref.get(ref) for ref in wanted]})
 
 
-class EntityFacetsView(APIView):
+@extend_schema_view(get=schema.FACETS_GET, post=schema.FACETS_POST)
+class EntityFacetsView(CatalogView):
     """GET /entity-facets (filter) and POST (predicate): value counts per field."""
 
     reads_only = True
@@ -223,7 +231,8 @@ def _next_link(request: Request, page: params.Page) -> str:
     return f'<{request.path}?{query.urlencode()}>; rel="next"'
 
 
-class LocationListView(APIView):
+@extend_schema_view(get=schema.LOCATIONS_LIST, post=schema.LOCATION_CREATE)
+class LocationListView(CatalogView):
     """GET /locations (all, as `[{data}]`); POST /locations registers one."""
 
     def get(self, request: Request) -> Response:
@@ -248,7 +257,10 @@ class LocationListView(APIView):
         )
 
 
-class LocationDetailView(APIView):
+@extend_schema_view(
+    get=schema.LOCATION, put=schema.LOCATION_UPDATE, delete=schema.LOCATION_DELETE
+)
+class LocationDetailView(CatalogView):
     """GET /locations/{id}; DELETE /locations/{id} unregisters it and its entities."""
 
     def get(self, request: Request, uid: str) -> Response:
@@ -267,7 +279,8 @@ class LocationDetailView(APIView):
         return Response(status=204)
 
 
-class LocationQueryView(APIView):
+@extend_schema_view(post=schema.LOCATION_QUERY)
+class LocationQueryView(CatalogView):
     """POST /locations/by-query: a predicate over id, type and target; paged."""
 
     reads_only = True
@@ -276,7 +289,8 @@ class LocationQueryView(APIView):
         return Response(query_locations(request.data))
 
 
-class AnalyzeLocationView(APIView):
+@extend_schema_view(post=schema.ANALYZE)
+class AnalyzeLocationView(CatalogView):
     """POST /analyze-location: the import wizard's look at a repository (it clones
     one, so, like registering, it takes an editor or a write token)."""
 
@@ -284,7 +298,8 @@ class AnalyzeLocationView(APIView):
         return Response(analyze_location(request.data))
 
 
-class LocationByEntityView(APIView):
+@extend_schema_view(get=schema.LOCATION_BY_ENTITY)
+class LocationByEntityView(CatalogView):
     def get(self, request: Request, kind: str, namespace: str, name: str) -> Response:
         ref = f"{kind}:{namespace}/{name}".lower()
         entity = Entity.objects.select_related("location").filter(ref=ref).first()
@@ -335,7 +350,8 @@ def _dry_run(target: Target, text: str) -> dict[str, Any]:
     }
 
 
-class RefreshView(APIView):
+@extend_schema_view(post=schema.REFRESH)
+class RefreshView(CatalogView):
     """POST /refresh: crawl again, now, the location that produced an entity."""
 
     def post(self, request: Request) -> Response:
@@ -354,7 +370,8 @@ class RefreshView(APIView):
         return Response(status=200)
 
 
-class ValidateEntityView(APIView):
+@extend_schema_view(post=schema.VALIDATE)
+class ValidateEntityView(CatalogView):
     """POST /validate-entity: the checks a crawl makes, on a body, storing nothing."""
 
     reads_only = True

@@ -107,6 +107,21 @@ class DefinitionExplorerView(TemplateView):
         return response
 
 
+@method_decorator(xframe_options_sameorigin, name="dispatch")
+class SchemaExplorerView(TemplateView):
+    """Swagger UI on Greenroom's own OpenAPI schema (/api/schema/), served locally."""
+
+    template_name = "catalog/api_explorer.html"
+    extra_context = {"title": "Greenroom API", "raw_url": "/api/schema/?format=json"}
+
+    def render_to_response(
+        self, context: dict[str, Any], **kwargs: Any
+    ) -> HttpResponse:
+        response = super().render_to_response(context, **kwargs)
+        response["Content-Security-Policy"] = EXPLORER_CSP
+        return response
+
+
 class DefinitionRawView(View):
     """The definition as written, as JSON or plain text: never as something a
     browser would render or run."""

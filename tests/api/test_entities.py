@@ -96,7 +96,7 @@ def test_by_refs_refuses_bad_bodies(viewer_client, org, body):
     not_json = viewer_client.post(
         f"{API}/entities/by-refs", "entityRefs=a", content_type="text/plain"
     )
-    error(not_json, 415, "InputError")
+    error(not_json, 400, "InputError")
 
 
 def items(response) -> list[dict]:
