@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 from django.core.cache import cache
 from django.core.management import call_command
@@ -96,3 +100,61 @@ def test_create_token_command(client, viewer, org, capsys):
     call_command("create_token", viewer.username)
     text = capsys.readouterr().out.strip()
     assert client.get(API, headers=bearer(text)).status_code == 200
+
+
+SHARED_CACHE = "redis://127.0.0.1:6379/13"
+OTHER_WORKER = """
+import django, os, sys
+django.setup()
+from django.test import Client
+response = Client().get(sys.argv[1], headers={"Authorization": "Bearer " + sys.argv[2]})
+print(response.status_code)
+"""
+
+
+def test_web_workers_share_one_budget_per_token(
+    client, viewer, transactional_db, repos, settings
+):
+    """With CACHE_URL (Redis), a token's budget holds across processes: what one
+    gunicorn worker counted, another sees."""
+    from django.db import connection
+
+    from tests.web.conftest import ORG, crawl_repo
+
+    crawl_repo(repos, "org", {"catalog-info.yaml": ORG})
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": SHARED_CACHE,
+        }
+    }
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"api": "3/min"},
+    }
+    cache.clear()
+    _, token = issue_token(viewer, "shared")
+    assert [client.get(API, headers=bearer(token)).status_code for _ in range(3)] == [
+        200,
+        200,
+        200,
+    ]
+    name = connection.settings_dict["NAME"]
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{name}",
+        "CACHE_URL": SHARED_CACHE,
+        "GREENROOM_API_RATE": "3/min",
+        "ALLOWED_HOSTS": "testserver",
+        "SECURE_SSL_REDIRECT": "0",
+    }
+    other = subprocess.run(
+        [sys.executable, "-c", OTHER_WORKER, API, token],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert other.stdout.strip().splitlines()[-1] == "429"
+    cache.clear()
