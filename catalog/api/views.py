@@ -96,6 +96,9 @@ class EntityQueryView(CatalogView):
 
 @extend_schema_view(get=schema.ENTITY_BY_NAME)
 class EntityByNameView(CatalogView):
+    """GET /entities/by-name/{kind}/{namespace}/{name}: one entity, names
+    compared case-insensitively."""
+
     def get(self, request: Request, kind: str, namespace: str, name: str) -> Response:
         ref = f"{kind}:{namespace}/{name}".lower()
         entity = Entity.objects.defer("descriptor").filter(ref=ref).first()
@@ -133,6 +136,8 @@ class EntityAncestryView(CatalogView):
 
 @extend_schema_view(get=schema.ENTITY_BY_UID, delete=schema.ENTITY_DELETE)
 class EntityByUidView(CatalogView):
+    """GET and DELETE /entities/by-uid/{uid}."""
+
     def delete(self, request: Request, uid: str) -> Response:
         """204 whether or not it existed, as Backstage answers."""
         key = params.parse_uuid(uid)
@@ -300,6 +305,9 @@ class AnalyzeLocationView(CatalogView):
 
 @extend_schema_view(get=schema.LOCATION_BY_ENTITY)
 class LocationByEntityView(CatalogView):
+    """GET /locations/by-entity/{kind}/{namespace}/{name}: the location
+    whose crawl produced the entity."""
+
     def get(self, request: Request, kind: str, namespace: str, name: str) -> Response:
         ref = f"{kind}:{namespace}/{name}".lower()
         entity = Entity.objects.select_related("location").filter(ref=ref).first()
