@@ -45,7 +45,9 @@ def test_a_misspelt_name_in_the_header_search_finds_the_entity(
 
 def test_facet_links_filter_by_owner_and_kind(page, viewer, catalog_org):
     log_in(page, viewer)  # lands on /catalog
-    expect(page.locator("#results-heading")).to_have_text("9 entities")
+    expect(page.locator("#results-heading")).to_have_text(
+        "10 entities"
+    )  # 9 + generated Location
     owner = facet(page, "Owner").locator("a", has_text="payments-team")
     expect(owner.locator(".count")).to_have_text("3")
 

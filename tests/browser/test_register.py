@@ -66,9 +66,9 @@ def test_an_editor_registers_a_repository_served_by_git_daemon(
     expect(preview.get_by_role("heading", level=2)).to_have_text(
         f"What {url} would produce"
     )
-    expect(preview.get_by_role("heading", name="9 entities")).to_be_visible()
+    expect(preview.get_by_role("heading", name="10 entities")).to_be_visible()
     rows = preview.locator("tbody tr")
-    expect(rows).to_have_count(9)
+    expect(rows).to_have_count(10)  # and the Location entity it would generate
     expect(rows.filter(has_text="component:default/billing")).to_contain_text(
         "Billing service"
     )
@@ -91,7 +91,7 @@ def test_an_editor_registers_a_repository_served_by_git_daemon(
 
     worker_on_demand()
     # The page refreshes itself every 2 s until the crawl is done.
-    expect(entities).to_have_text("9 entities", timeout=20_000)
+    expect(entities).to_have_text("10 entities", timeout=20_000)
     expect(status).not_to_contain_text("Crawling")
     expect(page.locator('meta[http-equiv="refresh"]')).to_have_count(0)
     expect(page.get_by_role("button", name="Refresh now")).to_be_visible()
@@ -121,6 +121,6 @@ def test_a_viewer_is_refused_writes(page, viewer, catalog_org):
     expect(page.get_by_role("link", name="Register a repository")).to_have_count(0)
     page.get_by_role("link", name=catalog_org.url).click()
     expect(page).to_have_url(re.compile(rf"/locations/{catalog_org.pk}$"))
-    expect(page.locator("#entities-heading")).to_have_text("9 entities")
+    expect(page.locator("#entities-heading")).to_have_text("10 entities")
     expect(page.get_by_role("button", name="Refresh now")).to_have_count(0)
     expect(page.get_by_role("link", name="Unregister…")).to_have_count(0)

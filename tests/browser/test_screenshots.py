@@ -48,7 +48,7 @@ def test_screenshots_of_the_main_pages(
     log_in(page, editor)
 
     visit(page, "/catalog")
-    expect(page.locator("table tbody tr")).to_have_count(9)
+    expect(page.locator("table tbody tr")).to_have_count(10)
     screenshot(page, "catalog-list")
 
     page.fill("#site-search", "billing")
@@ -70,13 +70,13 @@ def test_screenshots_of_the_main_pages(
     screenshot(page, "api-definition")
 
     visit(page, f"/locations/{catalog_org.pk}")
-    expect(page.locator("#entities-heading")).to_have_text("9 entities")
+    expect(page.locator("#entities-heading")).to_have_text("10 entities")
     screenshot(page, "location-page")
 
     visit(page, "/catalog-import")
     page.fill("#id_url", new_repo.url)
     page.get_by_role("button", name="Analyse").click()
-    expect(page.get_by_role("heading", name="2 entities")).to_be_visible()
+    expect(page.get_by_role("heading", name="3 entities")).to_be_visible()
     expect(page.get_by_role("heading", name="1 problem")).to_be_visible()
     screenshot(page, "register-dry-run")
 
