@@ -100,11 +100,14 @@ def facets(
                 .annotate(count=Count("source_ref", distinct=True))
             )
         else:
+            rows = EntityField.objects.filter(key=key)
+            if entities.query.has_filters():  # every entity: no need to join
+                rows = rows.filter(entity__in=entities.values("pk"))
+            # flatten() writes one row per (entity, key, value): no DISTINCT needed.
             rows = (
-                EntityField.objects.filter(entity__in=entities.values("pk"), key=key)
-                .exclude(original=None)
+                rows.exclude(original=None)
                 .values_list("original")
-                .annotate(count=Count("entity", distinct=True))
+                .annotate(count=Count("entity"))
             )
         counted = sorted(rows.order_by(), key=lambda row: row[0])
         result[field] = [{"value": value, "count": count} for value, count in counted]

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from catalog.ingest.apply import apply_read, revision
+from catalog.ingest.apply import apply_read, new_etag, revision
 from catalog.ingest.generated import DEFAULT_PATH
 from catalog.ingest.git import is_valid_branch
 from catalog.ingest.reader import ReadResult, clean_relative
 from catalog.ingest.sync import check_url, mirror_path
-from catalog.models import Entity, EntityRevision, Location
+from catalog.models import Entity, EntityRevision, Location, Relation
 
 
 class RegistrationError(ValueError):
@@ -121,6 +121,14 @@ def delete_entity(entity: Entity) -> None:
     location = entity.location
     with transaction.atomic():
         revision(entity, EntityRevision.Action.REMOVED, location, entity.commit).save()
+        # Relations it produced leave the other side's body too (e.g. `ownerOf` on
+        # its owner): those bodies change, so do their etags.
+        others = (
+            Relation.objects.filter(origin=entity)
+            .exclude(source_ref=entity.ref)
+            .values("source_ref")
+        )
+        Entity.objects.filter(ref__in=others).update(etag=new_etag())
         entity.delete()  # its rows go with it; relations naming it now dangle
         # Not "unchanged" any more: the next crawl reads and applies again.
         Location.objects.filter(pk=location.pk).update(content_hash="", last_commit="")

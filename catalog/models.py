@@ -159,6 +159,21 @@ class Entity(models.Model):
         return self.ref
 
 
+class EntityBody(models.Model):
+    """The entity's API body as JSON text, as built for one etag: the API sends it
+    as it is. When the entity's etag has moved on, the next read builds it again
+    (catalog/serialize.py), so crawls never rewrite bodies they did not change."""
+
+    entity = models.OneToOneField(
+        Entity, primary_key=True, on_delete=models.CASCADE, related_name="body"
+    )
+    etag = models.CharField(max_length=64)
+    text = models.TextField()
+
+    def __str__(self) -> str:
+        return f"body of {self.entity_id} at {self.etag}"
+
+
 class Relation(models.Model):
     """One directed relation. `origin` is the entity whose spec produced it.
 

@@ -191,9 +191,10 @@ SECURE_HSTS_PRELOAD = not DEBUG
 # (gunicorn processes, hosts) they must share one, so CACHE_URL names a Redis
 # database (redis://host:6379/1). Without it each process counts on its own.
 CACHE_URL = env("CACHE_URL")
+REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        {"BACKEND": REDIS_CACHE, "LOCATION": CACHE_URL}
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )

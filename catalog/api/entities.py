@@ -1,18 +1,25 @@
-"""Reading entities: stored JSON, assembled a page at a time (catalog/serialize.py)."""
+"""Reading entities for the API: ids chosen in the index, then stored JSON text.
+
+Queries choose entities by id alone (the field and relation indexes answer them
+without touching the wide entity rows); the page's rows are then read with their
+stored bodies (catalog/serialize.py), which go out as they are, without being
+parsed and written again, unless `fields` asks for parts of them.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.http import HttpResponse
 
 from catalog.api.params import Order
 from catalog.api.projection import project
 from catalog.filters import filter_entities
 from catalog.models import Entity, EntityField
-from catalog.serialize import entity_json
+from catalog.serialize import served_texts, with_bodies
 
 CHUNK = 500
 
@@ -37,21 +44,53 @@ def ordered(entities: QuerySet[Entity], orders: list[Order]) -> QuerySet[Entity]
     return entities.order_by(*keys, "pk")
 
 
-def bodies(entities: list[Entity], fields: list[str]) -> list[dict[str, Any]]:
-    return [project(body, fields) for body in entity_json(entities)]
+def fetch(ids: Iterable[int]) -> list[Entity]:
+    """The entities with these ids, in this order (those still there), with bodies."""
+    wanted = list(ids)
+    by_id = {e.pk: e for e in with_bodies(Entity.objects.filter(pk__in=wanted))}
+    return [by_id[pk] for pk in wanted if pk in by_id]
+
+
+def texts(entities: list[Entity], fields: list[str]) -> dict[int, str]:
+    """Each entity's body as JSON text by id, reduced to `fields` when given."""
+    served = served_texts(entities)
+    if not fields:
+        return served
+    return {pk: dumps(project(json.loads(t), fields)) for pk, t in served.items()}
+
+
+def array(items: Iterable[str]) -> str:
+    return "[" + ",".join(items) + "]"
+
+
+def members(**encoded: str) -> str:
+    """A JSON object from members that are JSON text already."""
+    return "{" + ",".join(f"{dumps(k)}:{v}" for k, v in encoded.items()) + "}"
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def json_response(text: str, status: int = 200) -> HttpResponse:
+    return HttpResponse(text, content_type="application/json", status=status)
 
 
 def stream(entities: QuerySet[Entity], fields: list[str]) -> Iterator[bytes]:
     """A JSON array of every entity, a chunk of rows (and queries) at a time."""
+    ids = entities.values_list("pk", flat=True)
     yield b"["
     first = True
     start = 0
     while True:
-        chunk = list(entities[start : start + CHUNK])
-        for body in bodies(chunk, fields):
-            yield (b"" if first else b",") + json.dumps(body).encode()
-            first = False
-        if len(chunk) < CHUNK:
+        page = list(ids[start : start + CHUNK])
+        chunk = fetch(page)
+        found = texts(chunk, fields)
+        for entity in chunk:
+            if entity.pk in found:
+                yield (b"" if first else b",") + found[entity.pk].encode()
+                first = False
+        if len(page) < CHUNK:
             break
         start += CHUNK
     yield b"]"

@@ -17,7 +17,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import QueryDict
 
 from catalog.api import params
-from catalog.api.entities import matching
+from catalog.api.entities import fetch, matching
 from catalog.api.errors import InputError
 from catalog.api.predicates import predicate_q
 from catalog.filters import parse_filter
@@ -184,22 +184,25 @@ def page(query: EntityQuery, offset: int, limit: int) -> dict[str, Any]:
     if query.edge is not None:
         rows = rows.filter(_beyond(query, forward))
         offset = 0
-    found = list(rows.order_by(*ordering)[offset : offset + limit + 1])
-    more, found = len(found) > limit, found[:limit]
+    # Keys first (index-only), then the page's rows with their stored bodies.
+    keys = list(
+        rows.order_by(*ordering).values_list(*reversed(_key(query)))[
+            offset : offset + limit + 1
+        ]
+    )
+    more, keys = len(keys) > limit, keys[:limit]
     if not forward:
-        found.reverse()
+        keys.reverse()
+    found = fetch(pk for pk, *_ in keys)
+    edges = {pk: [rest[0] if rest else None, pk] for pk, *rest in keys}
     edge = replace(query, total=total)
     info: dict[str, str] = {}
-    if found and (more if forward else True):
+    if keys and (more if forward else True):
         info["nextCursor"] = encode(
-            replace(edge, direction="next", edge=_edge(found[-1]))
+            replace(edge, direction="next", edge=edges[keys[-1][0]])
         )
-    if found and ((query.edge is not None or offset > 0) if forward else more):
+    if keys and ((query.edge is not None or offset > 0) if forward else more):
         info["prevCursor"] = encode(
-            replace(edge, direction="prev", edge=_edge(found[0]))
+            replace(edge, direction="prev", edge=edges[keys[0][0]])
         )
     return {"rows": found, "totalItems": total, "pageInfo": info}
-
-
-def _edge(entity: Entity) -> list[Any]:
-    return [getattr(entity, "sort_value", None), entity.pk]

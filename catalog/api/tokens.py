@@ -37,6 +37,7 @@ def find_token(text: str) -> ApiToken | None:
     token = (
         ApiToken.objects.select_related("user")
         .filter(digest=digest(text), revoked_at=None, user__is_active=True)
+        .order_by()  # one row at most (unique digest): no sort
         .first()
     )
     if token is not None:

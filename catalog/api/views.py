@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from drf_spectacular.utils import extend_schema_view
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -13,7 +13,17 @@ from catalog.api import locations, params, schema
 from catalog.api import query as entity_query
 from catalog.api.analyze import analyze_location
 from catalog.api.base import CatalogView
-from catalog.api.entities import bodies, matching, ordered, stream
+from catalog.api.entities import (
+    array,
+    dumps,
+    fetch,
+    json_response,
+    matching,
+    members,
+    ordered,
+    stream,
+    texts,
+)
 from catalog.api.errors import ConflictError, InputError, NotFoundError
 from catalog.api.location_query import query_locations
 from catalog.api.predicates import predicate_q
@@ -30,6 +40,7 @@ from catalog.locations import (
     unregister_location,
 )
 from catalog.models import Entity, Location
+from catalog.serialize import with_bodies
 from catalog.tasks import enqueue_crawl
 from catalog.urlpolicy import UrlRefused
 
@@ -49,9 +60,15 @@ class EntityListView(CatalogView):
             return StreamingHttpResponse(
                 stream(entities, fields), content_type="application/json"
             )
-        rows = list(entities[page.offset : page.offset + page.limit + 1])
-        response = Response(bodies(rows[: page.limit], fields))
-        if len(rows) > page.limit:
+        ids = list(
+            entities.values_list("pk", flat=True)[
+                page.offset : page.offset + page.limit + 1
+            ]
+        )
+        rows = fetch(ids[: page.limit])
+        found = texts(rows, fields)
+        response = json_response(array(found[e.pk] for e in rows if e.pk in found))
+        if len(ids) > page.limit:
             response["Link"] = _next_link(request, page)
         return response
 
@@ -77,7 +94,7 @@ class EntityQueryView(CatalogView):
         found = entity_query.page(
             query, offset, entity_query.DEFAULT_LIMIT if limit is None else limit
         )
-        return Response(_page_body(found, fields))
+        return _page_response(found, fields)
 
     def get(self, request: Request) -> Response:
         query_params = request.query_params
@@ -91,7 +108,7 @@ class EntityQueryView(CatalogView):
         found = entity_query.page(
             query, offset, entity_query.DEFAULT_LIMIT if limit is None else limit
         )
-        return Response(_page_body(found, params.fields(query_params)))
+        return _page_response(found, params.fields(query_params))
 
 
 @extend_schema_view(get=schema.ENTITY_BY_NAME)
@@ -101,13 +118,11 @@ class EntityByNameView(CatalogView):
 
     def get(self, request: Request, kind: str, namespace: str, name: str) -> Response:
         ref = f"{kind}:{namespace}/{name}".lower()
-        entity = Entity.objects.defer("descriptor").filter(ref=ref).first()
-        if entity is None:
-            raise NotFoundError(
-                f"No entity named '{name.lower()}' found, with kind '{kind.lower()}' "
-                f"in namespace '{namespace.lower()}'"
-            )
-        return Response(bodies([entity], [])[0])
+        return _one(
+            with_bodies(Entity.objects.filter(ref=ref)).first(),
+            f"No entity named '{name.lower()}' found, with kind '{kind.lower()}' "
+            f"in namespace '{namespace.lower()}'",
+        )
 
 
 @extend_schema_view(get=schema.ANCESTRY)
@@ -118,20 +133,26 @@ class EntityAncestryView(CatalogView):
     def get(self, request: Request, kind: str, namespace: str, name: str) -> Response:
         ref = f"{kind}:{namespace}/{name}".lower()
         chain: list[Entity] = []
-        found = Entity.objects.defer("descriptor").filter(ref=ref).first()
+        rows = Entity.objects.only("ref", "parent_ref")
+        found = rows.filter(ref=ref).first()
         while found is not None and len(chain) < MAX_ANCESTRY:
             chain.append(found)
             parent = found.parent_ref
             if not parent or parent in {e.ref for e in chain}:
                 break
-            found = Entity.objects.defer("descriptor").filter(ref=parent).first()
+            found = rows.filter(ref=parent).first()
         if not chain:
             raise NotFoundError(f"No entity {ref} found")
+        found = texts(fetch(e.pk for e in chain), [])
         items = [
-            {"entity": body, "parentEntityRefs": [e.parent_ref] if e.parent_ref else []}
-            for e, body in zip(chain, bodies(chain, []), strict=True)
+            members(
+                entity=found[e.pk],
+                parentEntityRefs=dumps([e.parent_ref] if e.parent_ref else []),
+            )
+            for e in chain
+            if e.pk in found
         ]
-        return Response({"rootEntityRef": ref, "items": items})
+        return json_response(members(rootEntityRef=dumps(ref), items=array(items)))
 
 
 @extend_schema_view(get=schema.ENTITY_BY_UID, delete=schema.ENTITY_DELETE)
@@ -152,12 +173,8 @@ class EntityByUidView(CatalogView):
 
     def get(self, request: Request, uid: str) -> Response:
         key = params.parse_uuid(uid)
-        entity = (
-            Entity.objects.defer("descriptor").filter(uid=key).first() if key else None
-        )
-        if entity is None:
-            raise NotFoundError(f"No entity with uid {uid}")
-        return Response(bodies([entity], [])[0])
+        entity = with_bodies(Entity.objects.filter(uid=key)).first() if key else None
+        return _one(entity, f"No entity with uid {uid}")
 
 
 @extend_schema_view(post=schema.BY_REFS)
@@ -178,9 +195,11 @@ class EntitiesByRefsView(CatalogView):
         found = matching(params.filters(request.query_params)).filter(ref__in=wanted)
         if body.get("query") is not None:
             found = found.filter(predicate_q(body["query"]))
-        rows = list(found)
-        by_ref = dict(zip([e.ref for e in rows], bodies(rows, fields), strict=True))
-        return Response({"items": [by_ref.get(ref) for ref in wanted]})
+        rows = list(with_bodies(found))
+        served = texts(rows, fields)
+        by_ref = {e.ref: served[e.pk] for e in rows if e.pk in served}
+        items = array(by_ref.get(ref, "null") for ref in wanted)
+        return json_response(members(items=items))
 
 
 @extend_schema_view(get=schema.FACETS_GET, post=schema.FACETS_POST)
@@ -216,12 +235,26 @@ class EntityFacetsView(CatalogView):
         return Response({"facets": counted})
 
 
-def _page_body(found: dict[str, Any], fields: list[str]) -> dict[str, Any]:
-    return {
-        "items": bodies(found["rows"], fields),
-        "totalItems": found["totalItems"],
-        "pageInfo": found["pageInfo"],
-    }
+def _one(entity: Entity | None, missing: str) -> HttpResponse:
+    if entity is None:
+        raise NotFoundError(missing)
+    found = texts([entity], [])
+    if entity.pk not in found:
+        raise NotFoundError(missing)  # removed as it was read
+    return json_response(found[entity.pk])
+
+
+def _page_response(found: dict[str, Any], fields: list[str]) -> HttpResponse:
+    rows = found["rows"]
+    served = texts(rows, fields)
+    items = array(served[e.pk] for e in rows if e.pk in served)
+    return json_response(
+        members(
+            items=items,
+            totalItems=dumps(found["totalItems"]),
+            pageInfo=dumps(found["pageInfo"]),
+        )
+    )
 
 
 def _next_link(request: Request, page: params.Page) -> str:
