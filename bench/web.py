@@ -88,9 +88,9 @@ def sql(query: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         return cursor.fetchall() if cursor.description else []
 
 
-def db_name(entities: int) -> str:
+def db_name(entities: int, bench: str = "web") -> str:
     size = f"{entities // 1000}k" if entities % 1000 == 0 else str(entities)
-    return f"greenroom_bench_web_{size}"
+    return f"greenroom_bench_{bench}_{size}"
 
 
 def ensure_database(database: str, env: dict[str, str], rebuild: bool) -> list[str]:
@@ -457,7 +457,7 @@ def format_table(results: dict[str, Any]) -> str:
 
 def write_results(results: dict[str, Any], table: str, plans: list[str]) -> Path:
     stamp = dt.datetime.now().strftime("%Y-%m-%d-%H%M%S")
-    base = RESULTS_DIR / f"web-{results['config']['entities']}-{stamp}"
+    base = RESULTS_DIR / f"{results['bench']}-{results['config']['entities']}-{stamp}"
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     base.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
     base.with_suffix(".txt").write_text(table)
@@ -483,12 +483,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def new_results(bench: str, args: argparse.Namespace) -> dict[str, Any]:
+    """The results of a run about to start: machine, code, configuration."""
     git = ["git", "-C", str(ROOT)]
     changed = run([*git, "status", "--porcelain", "catalog", "portal", "templates"])
-    results: dict[str, Any] = {
-        "bench": "web",
+    return {
+        "bench": bench,
         "started": now(),
         "machine": {
             "cpus": os.cpu_count(),
@@ -499,9 +499,14 @@ def main(argv: list[str] | None = None) -> int:
             "head": run([*git, "rev-parse", "--short", "HEAD"]).strip(),
             "uncommitted_files_in_catalog_portal_templates": len(changed.splitlines()),
         },
-        "config": {"database": db_name(args.entities), **vars(args)},
+        "config": {"database": db_name(args.entities, bench), **vars(args)},
         "figures": {},
     }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    results = new_results("web", args)
     plans: list[str] = []
     status = 0
     try:
