@@ -34,12 +34,11 @@ def find_token(text: str) -> ApiToken | None:
     """The live token with this text, or None; notes when it was last used."""
     if not text.startswith(PREFIX) or len(text) > 100:
         return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(digest=digest(text), revoked_at=None, user__is_active=True)
-        .order_by()  # one row at most (unique digest): no sort
-        .first()
+    # The digest is unique: one row at most, so no ORDER BY (as .first() adds).
+    found = ApiToken.objects.select_related("user").filter(
+        digest=digest(text), revoked_at=None, user__is_active=True
     )
+    token = next(iter(found[:1]), None)
     if token is not None:
         now = timezone.now()
         if (
