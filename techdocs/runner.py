@@ -85,9 +85,7 @@ def capture_plugin(output: Path) -> Any:
             return nav
 
         @event_priority(-100)
-        def on_page_content(
-            self, html: str, page: Any, config: Any, files: Any
-        ) -> str:
+        def on_page_content(self, html: str, page: Any, config: Any, files: Any) -> str:
             self.pages.append(
                 {
                     "url": page.url,

@@ -6,6 +6,8 @@ import hashlib
 import secrets
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.db import connection
 from django.utils import timezone
 
 from catalog.models import ApiToken
@@ -31,21 +33,34 @@ def issue_token(user: Any, name: str, *, write: bool = False) -> tuple[ApiToken,
 
 
 def find_token(text: str) -> ApiToken | None:
-    """The live token with this text, or None; notes when it was last used."""
+    """The live token with this text, or None; notes when it was last used.
+
+    Every API call starts here, so this is one plain SQL statement (the ORM's
+    query building cost three times the query itself); the token and its user are
+    read-only instances holding just what access checks use.
+    """
     if not text.startswith(PREFIX) or len(text) > 100:
         return None
-    # The digest is unique: one row at most, so no ORDER BY (as .first() adds).
-    found = ApiToken.objects.select_related("user").filter(
-        digest=digest(text), revoked_at=None, user__is_active=True
+    user_model = get_user_model()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.id, t.scope, t.last_used_at, u.id, u.username, u.is_superuser "
+            f"FROM {ApiToken._meta.db_table} t "
+            f"JOIN {user_model._meta.db_table} u ON u.id = t.user_id "
+            "WHERE t.digest = %s AND t.revoked_at IS NULL AND u.is_active",
+            [digest(text)],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    token_id, scope, last_used_at, user_id, username, is_superuser = row
+    user = user_model(
+        id=user_id, username=username, is_superuser=is_superuser, is_active=True
     )
-    token = next(iter(found[:1]), None)
-    if token is not None:
-        now = timezone.now()
-        if (
-            token.last_used_at is None
-            or (now - token.last_used_at).total_seconds() > 60
-        ):
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    token = ApiToken(id=token_id, scope=scope, last_used_at=last_used_at, user=user)
+    now = timezone.now()
+    if last_used_at is None or (now - last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
     return token
 
 

@@ -25,10 +25,10 @@ from catalog.api.entities import (
     texts,
 )
 from catalog.api.errors import ConflictError, InputError, NotFoundError
+from catalog.api.facets import counted
 from catalog.api.location_query import query_locations
 from catalog.api.predicates import predicate_q
 from catalog.descriptor.validation import entity_problems
-from catalog.filters import FilterError, facets
 from catalog.ingest.git import GitError
 from catalog.ingest.preview import preview_target
 from catalog.locations import (
@@ -215,24 +215,14 @@ class EntityFacetsView(CatalogView):
             raise InputError("facets must be a non-empty list of field names")
         if not all(isinstance(f, str) for f in wanted):
             raise InputError("facets must be a list of strings")
-        entities = matching([])
-        if body.get("query") is not None:
-            entities = entities.filter(predicate_q(body["query"]))
-        try:
-            return Response({"facets": facets(entities, wanted)})
-        except FilterError as exc:
-            raise InputError(str(exc)) from None
+        return Response({"facets": counted(wanted, [], body.get("query"))})
 
     def get(self, request: Request) -> Response:
         query = request.query_params
         wanted = query.getlist("facet")
         if not wanted:
             raise InputError("at least one facet parameter is required")
-        try:
-            counted = facets(matching(params.filters(query)), wanted)
-        except FilterError as exc:
-            raise InputError(str(exc)) from None
-        return Response({"facets": counted})
+        return Response({"facets": counted(wanted, params.filters(query))})
 
 
 def _one(entity: Entity | None, missing: str) -> HttpResponse:

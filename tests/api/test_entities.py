@@ -296,3 +296,24 @@ def test_stored_bodies_follow_every_change(editor_client, org, repos):
     )
     assert "component:default/billing" not in owned()
     assert "component:default/ledger-2" in owned()
+
+
+def test_facet_counts_follow_every_change(editor_client, org, repos):
+    """Counts are kept until the catalog changes: a crawl or a delete shows at once."""
+    from django.core.cache import cache
+
+    cache.clear()
+    url = f"{API}/entity-facets?facet=spec.type&filter=kind=component"
+
+    def services() -> int:
+        counts = editor_client.get(url).json()["facets"]["spec.type"]
+        return next((c["count"] for c in counts if c["value"] == "service"), 0)
+
+    cold = count_queries(editor_client, url)
+    assert count_queries(editor_client, url) == cold - 1  # no counting: cached
+    before = services()
+    crawl_repo(repos, "more", {"catalog-info.yaml": many_components(3, "x")})
+    assert services() == before + 3
+    gone = Entity.objects.get(ref="component:default/x-0")
+    editor_client.delete(f"{API}/entities/by-uid/{gone.uid}")
+    assert services() == before + 2
