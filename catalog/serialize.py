@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, QuerySet
 
 from catalog.models import Entity, EntityBody, ProcessingError, Relation
@@ -99,6 +99,26 @@ def served_texts(entities: Sequence[Entity]) -> dict[int, str]:
     if stale:
         texts |= _build(stale)
     return texts
+
+
+def served_text(column: str, value: Any) -> str | None:
+    """One entity's body by `ref` or `uid` (None: not there): one SQL statement
+    when its stored body is current. The API's busiest read (by name) sends this
+    without building a query through the ORM, which cost more than the query."""
+    if column not in ("ref", "uid"):
+        raise ValueError(column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT e.id, e.etag, b.etag, b.text "
+            f"FROM {Entity._meta.db_table} e LEFT JOIN {EntityBody._meta.db_table} b "
+            f"ON b.entity_id = e.id WHERE e.{column} = %s",
+            [Entity._meta.get_field(column).get_db_prep_value(value, connection)],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, etag, body_etag, text = row
+    return text if body_etag == etag else _build([pk]).get(pk)
 
 
 def _build(ids: list[int]) -> dict[int, str]:

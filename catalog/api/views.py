@@ -40,7 +40,7 @@ from catalog.locations import (
     unregister_location,
 )
 from catalog.models import Entity, Location
-from catalog.serialize import with_bodies
+from catalog.serialize import served_text, with_bodies
 from catalog.tasks import enqueue_crawl
 from catalog.urlpolicy import UrlRefused
 
@@ -117,12 +117,13 @@ class EntityByNameView(CatalogView):
     compared case-insensitively."""
 
     def get(self, request: Request, kind: str, namespace: str, name: str) -> Response:
-        ref = f"{kind}:{namespace}/{name}".lower()
-        return _one(
-            with_bodies(Entity.objects.filter(ref=ref)).first(),
-            f"No entity named '{name.lower()}' found, with kind '{kind.lower()}' "
-            f"in namespace '{namespace.lower()}'",
-        )
+        text = served_text("ref", f"{kind}:{namespace}/{name}".lower())
+        if text is None:
+            raise NotFoundError(
+                f"No entity named '{name.lower()}' found, with kind '{kind.lower()}' "
+                f"in namespace '{namespace.lower()}'"
+            )
+        return json_response(text)
 
 
 @extend_schema_view(get=schema.ANCESTRY)
@@ -173,8 +174,10 @@ class EntityByUidView(CatalogView):
 
     def get(self, request: Request, uid: str) -> Response:
         key = params.parse_uuid(uid)
-        entity = with_bodies(Entity.objects.filter(uid=key)).first() if key else None
-        return _one(entity, f"No entity with uid {uid}")
+        text = served_text("uid", key) if key else None
+        if text is None:
+            raise NotFoundError(f"No entity with uid {uid}")
+        return json_response(text)
 
 
 @extend_schema_view(post=schema.BY_REFS)
@@ -223,15 +226,6 @@ class EntityFacetsView(CatalogView):
         if not wanted:
             raise InputError("at least one facet parameter is required")
         return Response({"facets": counted(wanted, params.filters(query))})
-
-
-def _one(entity: Entity | None, missing: str) -> HttpResponse:
-    if entity is None:
-        raise NotFoundError(missing)
-    found = texts([entity], [])
-    if entity.pk not in found:
-        raise NotFoundError(missing)  # removed as it was read
-    return json_response(found[entity.pk])
 
 
 def _page_response(found: dict[str, Any], fields: list[str]) -> HttpResponse:
