@@ -3,6 +3,13 @@
 from django.db import migrations, models
 
 
+def crawl_everything_again(apps, schema_editor):
+    # Each registration's generated Location entity and every entity's parent are
+    # written by the next crawl that applies; forget the read fingerprints so that
+    # the next scheduled crawl of each location applies even if nothing changed.
+    apps.get_model("catalog", "Location").objects.update(content_hash="")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -20,4 +27,5 @@ class Migration(migrations.Migration):
             name='parent_entity_ref',
             field=models.CharField(blank=True, help_text="That Location entity's ref.", max_length=400),
         ),
+        migrations.RunPython(crawl_everything_again, migrations.RunPython.noop),
     ]
