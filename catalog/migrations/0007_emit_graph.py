@@ -7,7 +7,7 @@ def crawl_everything_again(apps, schema_editor):
     # Each registration's generated Location entity and every entity's parent are
     # written by the next crawl that applies; forget the read fingerprints so that
     # the next scheduled crawl of each location applies even if nothing changed.
-    apps.get_model("catalog", "Location").objects.update(content_hash="")
+    apps.get_model("catalog", "Location").objects.update(content_hash="", last_commit="")
 
 
 class Migration(migrations.Migration):
