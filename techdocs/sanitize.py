@@ -1,0 +1,56 @@
+"""Built pages are hostile HTML: only an allowlist of tags and attributes stays.
+
+MkDocs copies raw HTML from Markdown into pages, so a page may carry scripts,
+event handlers, iframes, forms or `javascript:` links. nh3 (Rust's ammonia) keeps
+the markup documentation needs (headings, tables, code highlighting, admonitions,
+details, images) and drops the rest. Images and links may not make the reader's
+browser fetch anything from another site: absolute image URLs are removed (the
+emoji extension points at a public CDN; their alt text stays).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import nh3
+
+TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup",
+    "dd", "del", "details", "div", "dl", "dt", "em", "figcaption", "figure", "h1",
+    "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark",
+    "ol", "p", "pre", "q", "s", "samp", "small", "span", "strong", "sub",
+    "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u",
+    "ul", "var",
+}  # fmt: skip
+ATTRIBUTES = {
+    "*": {"class", "id", "title", "lang", "dir"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan", "align"},
+    "th": {"colspan", "rowspan", "align", "scope"},
+    "col": {"span"},
+    "details": {"open"},
+    "ol": {"start", "type"},
+}
+SCHEMES = {"http", "https", "mailto"}
+
+
+def _attribute(tag: str, name: str, value: str) -> str | None:
+    if tag == "img" and name == "src":
+        parts = urlsplit(value)
+        if parts.scheme or parts.netloc:
+            return None  # nothing from another site (or data:)
+    return value
+
+
+def clean(html: str) -> str:
+    """The page's HTML with only what is allowed left."""
+    return nh3.clean(
+        html,
+        tags=TAGS,
+        attributes=ATTRIBUTES,
+        url_schemes=SCHEMES,
+        attribute_filter=_attribute,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
