@@ -10,10 +10,11 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from catalog.ingest.git import TransientGitError
 from catalog.ingest.sync import TransientCrawlError, crawl_location
-from catalog.models import Location
+from catalog.models import CrawlRun, Location
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,17 @@ def crawl_location_task(location_id: int, force: bool = False) -> int | None:
     if location is None:
         return None  # unregistered after it was queued
     run = crawl_location(location, force=force)
+    if run is not None and run.status != CrawlRun.Status.FAILED:
+        after_crawl(location_id)
     return run.pk if run else None
+
+
+def after_crawl(location_id: int) -> None:
+    """Tasks other apps asked for (GREENROOM_AFTER_CRAWL), e.g. rebuilding docs
+    whose files changed in the new commit: queued once the crawl has committed."""
+    for name in settings.GREENROOM_AFTER_CRAWL:
+        task = import_string(name)
+        transaction.on_commit(lambda task=task: task.delay(location_id))
 
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)

@@ -160,6 +160,11 @@ STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Built documentation sites (techdocs/sites.py), one prefix per build.
+    "techdocs": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": DATA_DIR / "techdocs"},
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -250,6 +255,20 @@ GREENROOM_MAX_ENTITIES_PER_LOCATION = envint(
 GREENROOM_SEARCH_MAX_COUNT = envint("GREENROOM_SEARCH_MAX_COUNT", 1000)
 
 # The API (catalog/api/): Backstage's error shape, JSON only, sign-in required.
+# Tasks queued (with the location's id) after every crawl that read a new commit.
+GREENROOM_AFTER_CRAWL = envlist(
+    "GREENROOM_AFTER_CRAWL", "techdocs.tasks.check_docs_task"
+)
+
+# TechDocs builds: the docs folder exported from git, and the MkDocs process.
+GREENROOM_DOCS_MAX_FILES = envint("GREENROOM_DOCS_MAX_FILES", 5000)
+GREENROOM_DOCS_MAX_BYTES = envint("GREENROOM_DOCS_MAX_BYTES", 200 * 1024 * 1024)
+GREENROOM_DOCS_MAX_FILE_BYTES = envint(
+    "GREENROOM_DOCS_MAX_FILE_BYTES", 20 * 1024 * 1024
+)
+GREENROOM_DOCS_BUILD_SECONDS = envint("GREENROOM_DOCS_BUILD_SECONDS", 300)
+GREENROOM_DOCS_BUILD_MEMORY = envint("GREENROOM_DOCS_BUILD_MEMORY", 1024 * 1024 * 1024)
+
 GREENROOM_API_MAX_PAGE = envint("GREENROOM_API_MAX_PAGE", 1000)
 GREENROOM_API_MAX_BODY = envint("GREENROOM_API_MAX_BODY", 1024 * 1024)  # bytes
 REST_FRAMEWORK = {

@@ -9,6 +9,7 @@ build input's fingerprint: same hash, same docs.
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,37 @@ def folder_tree(repo: git.Repo, commit: str, folder: str) -> str:
     if node.type != "tree":
         raise ExportError(f"{folder} is not a folder")
     return str(node.hexsha)
+
+
+def docs_fingerprint(repo: git.Repo, commit: str, folder: str) -> str:
+    """What a build reads, hashed: the config file and the docs_dir it names.
+
+    Files beside them (a README at the root of a `dir:.` folder) do not count,
+    so a commit that changes only those builds nothing.
+    """
+    from techdocs.config import ConfigError, load_untrusted
+
+    root = repo.commit(commit).tree
+    base = root / folder if folder else root
+    config_sha, docs_dir = "none", "docs"
+    for name in ("mkdocs.yaml", "mkdocs.yml"):
+        try:
+            blob = base / name
+        except KeyError:
+            continue
+        config_sha = str(blob.hexsha)
+        try:
+            raw = load_untrusted(blob.data_stream.read())
+        except ConfigError:
+            raw = None
+        if isinstance(raw, dict) and isinstance(raw.get("docs_dir"), str):
+            docs_dir = raw["docs_dir"].strip() or "docs"
+        break
+    try:
+        docs_sha = str((base / posixpath.normpath(docs_dir)).hexsha)
+    except (KeyError, ValueError):
+        docs_sha = "missing"
+    return hashlib.sha256(f"{config_sha}:{docs_dir}:{docs_sha}".encode()).hexdigest()
 
 
 def export_folder(

@@ -37,6 +37,10 @@ def greenroom_settings(settings, tmp_path: Path) -> Iterator[None]:
     settings.STATIC_ROOT.mkdir()
     settings.STORAGES = {
         **settings.STORAGES,
+        "techdocs": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "data" / "techdocs"},
+        },
         "staticfiles": {
             "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         },

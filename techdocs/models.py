@@ -1,0 +1,78 @@
+"""Documentation sites: where an entity's docs come from, and each build of them."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class DocsSite(models.Model):
+    """One entity's documentation (`backstage.io/techdocs-ref`) and the build served."""
+
+    entity_ref = models.CharField(max_length=400, unique=True)
+    namespace = models.CharField(max_length=63)
+    kind = models.CharField(max_length=63)
+    name = models.CharField(max_length=255)
+    repository = models.CharField(max_length=2048, help_text="Git URL of the docs.")
+    folder = models.CharField(
+        max_length=1024, blank=True, help_text="The docs folder in it ('' is the root)."
+    )
+    current = models.ForeignKey(
+        "DocsBuild",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The build readers see; a newer one replaces it only once whole.",
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["entity_ref"]
+
+    def __str__(self) -> str:
+        return self.entity_ref
+
+    @property
+    def key(self) -> str:
+        """The storage prefix, as Backstage lays sites out: ns/kind/name."""
+        return f"{self.namespace}/{self.kind}/{self.name}"
+
+
+class DocsBuild(models.Model):
+    """One build of a site at one commit; its files live under `prefix`."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Building"
+        SUCCEEDED = "succeeded", "Built"
+        FAILED = "failed", "Failed"
+
+    site = models.ForeignKey(DocsSite, on_delete=models.CASCADE, related_name="builds")
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    commit = models.CharField(max_length=64)
+    tree = models.CharField(
+        max_length=64,
+        help_text="Git's hash of the docs folder: the input's fingerprint.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    pages = models.PositiveIntegerField(default=0)
+    log = models.TextField(blank=True, help_text="Trimmed; no environment, no secrets.")
+    error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["site", "-created_at"], name="docsbuild_site_recent")
+        ]
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.site} at {self.commit[:12]}: {self.status}"
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.site.key}/{self.pk}"

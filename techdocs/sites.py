@@ -1,0 +1,203 @@
+"""Keeping each entity's documentation site current: decide, build, publish.
+
+`docs_changed(location)` runs after every crawl: for each documented entity of
+the location it compares git's hash of the docs folder at the crawled commit with
+the last build's, so unchanged docs cost one tree lookup and nothing else. A
+change queues a DocsBuild; `run_build` exports that folder from the location's
+mirror, builds it in the sandbox (techdocs/build.py) and publishes it to storage
+under a prefix of its own, then points the site at it: readers switch from one
+whole site to the next, and a failed build leaves the last good one in place.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+import time
+from pathlib import Path
+
+import git
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, storages
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.ingest.sync import mirror_path
+from catalog.models import Entity, Location
+from techdocs import export
+from techdocs.build import BuildError, BuiltSite, Limits, build_site
+from techdocs.models import DocsBuild, DocsSite
+from techdocs.source import ANNOTATION, SourceError, docs_source
+
+logger = logging.getLogger(__name__)
+LOG_CHARS = 20_000
+THEME_FILES = ("assets/", "search/", "sitemap.xml", "404.html")
+METADATA = "techdocs_metadata.json"  # Backstage's name, and its fields
+
+
+def storage() -> Storage:
+    return storages["techdocs"]
+
+
+def docs_changed(location: Location) -> list[DocsBuild]:
+    """Queue a build for each documented entity whose docs folder changed."""
+    mirror = mirror_path(location)
+    if not mirror.exists() or not location.last_commit:
+        return []
+    entities = Entity.objects.filter(
+        location=location, fields__key=f"metadata.annotations.{ANNOTATION}"
+    ).select_related("location")
+    queued = []
+    with git.Repo(mirror) as repo:
+        for entity in entities:
+            build = _queue_if_changed(repo, entity, location.last_commit)
+            if build is not None:
+                queued.append(build)
+    return queued
+
+
+def _queue_if_changed(repo: git.Repo, entity: Entity, commit: str) -> DocsBuild | None:
+    # The crawled commit, not the entity's: an unchanged descriptor keeps its
+    # entity's commit while the docs beside it change.
+    try:
+        source = docs_source(entity)
+        if source is not None:
+            export.folder_tree(repo, commit, source.folder)  # there, and a folder
+        tree = export.docs_fingerprint(repo, commit, source.folder) if source else ""
+    except (SourceError, export.ExportError) as exc:
+        logger.info("no docs for %s: %s", entity.ref, exc)
+        return None
+    if source is None:
+        return None
+    site, _ = DocsSite.objects.update_or_create(
+        entity_ref=entity.ref,
+        defaults={
+            "namespace": entity.namespace,
+            "kind": entity.kind.lower(),
+            "name": entity.name,
+            "repository": source.repository,
+            "folder": source.folder,
+        },
+    )
+    latest = site.builds.order_by("-created_at", "-id").first()
+    if latest is not None and latest.tree == tree and latest.status != "failed":
+        return None  # built, or being built, from exactly these files
+    return DocsBuild.objects.create(site=site, commit=commit, tree=tree)
+
+
+def run_build(build: DocsBuild) -> DocsBuild:
+    """Build and publish one queued build; every ending is recorded on it."""
+    site = build.site
+    newer = site.builds.filter(created_at__gt=build.created_at).exists()
+    if newer:  # a later commit's build supersedes this one
+        return _end(build, DocsBuild.Status.FAILED, error="superseded by a newer build")
+    DocsBuild.objects.filter(pk=build.pk).update(
+        status=DocsBuild.Status.RUNNING, started_at=timezone.now()
+    )
+    started = time.monotonic()
+    location = Entity.objects.get(ref=site.entity_ref).location
+    with tempfile.TemporaryDirectory(prefix="greenroom-docs-") as work:
+        try:
+            with git.Repo(mirror_path(location)) as repo:
+                exported = export.export_folder(
+                    repo,
+                    build.commit,
+                    site.folder,
+                    Path(work) / "export",
+                    _export_limits(),
+                )
+            built = build_site(
+                exported.root, Path(work) / "build", site.name, _limits()
+            )
+        except (export.ExportError, BuildError) as exc:
+            return _end(build, DocsBuild.Status.FAILED, error=str(exc)[-LOG_CHARS:])
+        log = [f"skipped: {reason}" for reason in exported.skipped] + built.log
+        log.append(
+            f"built {len(built.pages)} pages in {time.monotonic() - started:.1f} s"
+        )
+        _publish(build, built)
+    with transaction.atomic():
+        _end(build, DocsBuild.Status.SUCCEEDED, log="\n".join(log)[-LOG_CHARS:])
+        locked = DocsSite.objects.select_for_update().get(pk=site.pk)
+        old = locked.current_id
+        if old is not None and old > build.pk:
+            return build  # a newer build finished first: it stays
+        DocsSite.objects.filter(pk=site.pk).update(
+            current=build, updated_at=timezone.now()
+        )
+    if old and old != build.pk:
+        transaction.on_commit(lambda: _remove(f"{site.key}/{old}"))
+    build.refresh_from_db()
+    return build
+
+
+def _publish(build: DocsBuild, built: BuiltSite) -> None:
+    """Pages, navigation, metadata and the site's files, under the build's prefix."""
+    store, prefix = storage(), build.prefix
+    files = []
+    for page in built.pages:
+        name = f"{page.url}index.html"
+        store.save(f"{prefix}/{name}", ContentFile(page.html.encode()))
+        files.append(name)
+    for path in sorted(built.site_dir.rglob("*")):
+        relative = path.relative_to(built.site_dir).as_posix()
+        if (
+            path.is_file()
+            and not relative.endswith(".html")
+            and not relative.startswith(THEME_FILES)
+            and relative != METADATA
+        ):
+            store.save(f"{prefix}/{relative}", ContentFile(path.read_bytes()))
+            files.append(relative)
+    navigation = {
+        "site_name": built.site_name,
+        "nav": built.nav,
+        "pages": [{"url": p.url, "title": p.title, "toc": p.toc} for p in built.pages],
+    }
+    store.save(
+        f"{prefix}/techdocs_nav.json", ContentFile(json.dumps(navigation).encode())
+    )
+    written = built.site_dir / METADATA  # techdocs-core's: name and description
+    metadata = json.loads(written.read_text()) if written.is_file() else {}
+    metadata |= {
+        "site_name": built.site_name,
+        "build_timestamp": int(time.time() * 1000),
+        "files": sorted(files),
+        "etag": build.commit,
+    }
+    store.save(f"{prefix}/{METADATA}", ContentFile(json.dumps(metadata).encode()))
+    DocsBuild.objects.filter(pk=build.pk).update(pages=len(built.pages))
+
+
+def _remove(prefix: str) -> None:
+    store = storage()
+    folders, files = store.listdir(prefix)
+    for name in files:
+        store.delete(f"{prefix}/{name}")
+    for folder in folders:
+        _remove(f"{prefix}/{folder}")
+
+
+def _end(build: DocsBuild, status: str, *, log: str = "", error: str = "") -> DocsBuild:
+    DocsBuild.objects.filter(pk=build.pk).update(
+        status=status, finished_at=timezone.now(), log=log, error=error
+    )
+    build.refresh_from_db()
+    return build
+
+
+def _export_limits() -> export.Limits:
+    return export.Limits(
+        max_files=settings.GREENROOM_DOCS_MAX_FILES,
+        max_bytes=settings.GREENROOM_DOCS_MAX_BYTES,
+        max_file_bytes=settings.GREENROOM_DOCS_MAX_FILE_BYTES,
+    )
+
+
+def _limits() -> Limits:
+    return Limits(
+        seconds=settings.GREENROOM_DOCS_BUILD_SECONDS,
+        memory_bytes=settings.GREENROOM_DOCS_BUILD_MEMORY,
+    )

@@ -1,0 +1,67 @@
+"""Where an entity's docs are: `backstage.io/techdocs-ref` read against the catalog.
+
+`dir:<path>` is relative to the folder of the entity's descriptor file, in the same
+repository and at the same commit, and may not leave the repository. `url:<tree
+URL>` is accepted when it names the entity's own repository (docs elsewhere are not
+built yet; the error says so).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+from catalog.models import Entity
+from catalog.urlpolicy import split_host_file_url
+
+ANNOTATION = "backstage.io/techdocs-ref"
+
+
+class SourceError(ValueError):
+    """The annotation cannot be used; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class DocsSource:
+    repository: str
+    folder: str  # "" for the repository's root
+
+
+def annotation(entity: Entity) -> str:
+    metadata = entity.processed.get("metadata") or {}
+    value = (metadata.get("annotations") or {}).get(ANNOTATION)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def docs_source(entity: Entity) -> DocsSource | None:
+    """The docs folder of an entity, or None when it has no techdocs-ref."""
+    value = annotation(entity)
+    if not value:
+        return None
+    kind, _, target = value.partition(":")
+    repository = entity.location.url
+    if kind == "dir":
+        return DocsSource(
+            repository, _inside(posixpath.dirname(entity.path), target.strip())
+        )
+    if kind == "url":
+        split = split_host_file_url(target.strip())
+        if split.branch is None or _bare(split.repo_url) != _bare(repository):
+            raise SourceError(
+                f"{ANNOTATION} {value!r}: docs in another repository are not built yet"
+            )
+        return DocsSource(repository, _inside("", split.path or ""))
+    raise SourceError(f"{ANNOTATION} {value!r}: the type must be dir: or url:")
+
+
+def _inside(base: str, path: str) -> str:
+    if path.startswith(("/", "\\")) or "\\" in path or "\0" in path:
+        raise SourceError(f"docs folder {path!r} is not a relative path")
+    normal = posixpath.normpath(posixpath.join(base, path or "."))
+    if normal == ".." or normal.startswith("../"):
+        raise SourceError(f"docs folder {path!r} leaves the repository")
+    return "" if normal == "." else normal
+
+
+def _bare(url: str) -> str:
+    return url.rstrip("/").removesuffix(".git").lower()

@@ -1,0 +1,102 @@
+"""Docs kept current by crawls: built when their files change, and only then."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from catalog.ingest.sync import crawl_location
+from catalog.locations import register_location
+from catalog.models import Location
+from catalog.tasks import crawl_location_task
+from techdocs.models import DocsBuild, DocsSite
+from techdocs.sites import docs_changed, run_build, storage
+
+pytestmark = pytest.mark.django_db
+
+COMPONENT = """\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: billing
+  annotations: {backstage.io/techdocs-ref: "dir:."}
+spec: {type: service, lifecycle: production, owner: team-a}
+"""
+FILES = {
+    "catalog-info.yaml": COMPONENT,
+    "mkdocs.yml": "site_name: Billing docs\n",
+    "docs/index.md": "# Billing\n\nInvoices. ![logo](img/logo.png)\n",
+    "docs/guide.md": "# Guide\n\n## Setup\n\nSteps.\n",
+    "docs/img/logo.png": b"\x89PNG fake",
+}
+
+
+def crawl(location: Location) -> Location:
+    crawl_location(Location.objects.get(pk=location.pk))
+    return Location.objects.get(pk=location.pk)
+
+
+def test_a_changed_docs_folder_builds_and_an_unchanged_one_does_not(
+    repos, django_capture_on_commit_callbacks
+):
+    repo = repos.create("billing", FILES)
+    location = crawl(register_location(repo.url)[0])
+    [build] = docs_changed(location)
+    assert run_build(build).status == DocsBuild.Status.SUCCEEDED, build.error
+    site = DocsSite.objects.get(entity_ref="component:default/billing")
+    assert site.current_id == build.pk
+    assert (site.key, site.folder) == ("default/component/billing", "")
+    store = storage()
+    assert "Invoices" in store.open(f"{build.prefix}/index.html").read().decode()
+    assert store.exists(f"{build.prefix}/guide/index.html")
+    assert store.open(f"{build.prefix}/img/logo.png").read() == b"\x89PNG fake"
+    metadata = json.loads(store.open(f"{build.prefix}/techdocs_metadata.json").read())
+    assert metadata["site_name"] == "Billing docs"
+    assert metadata["etag"] == repo.head()
+    assert "guide/index.html" in metadata["files"]
+    nav = json.loads(store.open(f"{build.prefix}/techdocs_nav.json").read())
+    assert [p["title"] for p in nav["pages"]] == ["Billing", "Guide"]
+
+    repo.commit({"README.md": "outside the docs\n"})
+    assert docs_changed(crawl(location)) == []  # same docs folder: nothing to do
+
+    repo.commit({"docs/guide.md": "# Guide\n\n## Setup\n\nNew steps.\n"})
+    [second] = docs_changed(crawl(location))
+    with django_capture_on_commit_callbacks(execute=True):
+        run_build(second)
+    site.refresh_from_db()
+    assert site.current_id == second.pk
+    assert (
+        "New steps" in store.open(f"{second.prefix}/guide/index.html").read().decode()
+    )
+    assert not store.exists(f"{build.prefix}/index.html")  # the old site is gone
+    assert DocsBuild.objects.count() == 2
+
+
+def test_a_failed_build_keeps_the_last_good_site(repos):
+    repo = repos.create("billing", FILES)
+    location = crawl(register_location(repo.url)[0])
+    [good] = docs_changed(location)
+    run_build(good)
+    repo.commit({"mkdocs.yml": "docs_dir: /etc\n"})
+    [bad] = docs_changed(crawl(location))
+    bad = run_build(bad)
+    assert bad.status == DocsBuild.Status.FAILED
+    assert "leaves the documentation folder" in bad.error
+    assert DocsSite.objects.get().current_id == good.pk
+    assert storage().exists(f"{good.prefix}/index.html")
+
+
+def test_crawls_queue_and_run_builds_through_celery(
+    repos, django_capture_on_commit_callbacks
+):
+    repo = repos.create("billing", FILES)
+    location, _ = register_location(repo.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        crawl_location_task.delay(location.pk)  # eager here: the tasks chain
+    build = DocsBuild.objects.get()
+    assert build.status == DocsBuild.Status.SUCCEEDED, build.error
+    assert build.pages == 2
+    assert "built 2 pages" in build.log
+    assert DocsSite.objects.get().current_id == build.pk
