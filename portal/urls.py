@@ -8,5 +8,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/catalog/", include("catalog.api.urls")),
     path("api/", include("catalog.api.greenroom_urls")),
+    path("docs/", include("techdocs.urls")),
     path("", include("catalog.urls")),
 ]

@@ -67,7 +67,7 @@ def capture_plugin(output: Path) -> Any:
 
         def __init__(self) -> None:
             self.pages: list[dict[str, Any]] = []
-            self.nav: list[dict[str, Any]] = []
+            self.site_nav: Any = None
 
         @event_priority(-100)
         def on_config(self, config: Any) -> Any:
@@ -81,7 +81,7 @@ def capture_plugin(output: Path) -> Any:
             return config
 
         def on_nav(self, nav: Any, config: Any, files: Any) -> Any:
-            self.nav = _nav(nav.items)
+            self.site_nav = nav  # read at the end: page titles come from content
             return nav
 
         @event_priority(-100)
@@ -98,7 +98,7 @@ def capture_plugin(output: Path) -> Any:
             return html
 
         def on_post_build(self, config: Any) -> None:
-            data = {"site_name": config["site_name"], "nav": self.nav}
+            data = {"site_name": config["site_name"], "nav": _nav(self.site_nav.items)}
             data["pages"] = self.pages
             output.write_text(json.dumps(data))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.test import Client
 
 from catalog.ingest.sync import crawl_location
 from catalog.locations import register_location
@@ -100,3 +101,41 @@ def test_crawls_queue_and_run_builds_through_celery(
     assert build.pages == 2
     assert "built 2 pages" in build.log
     assert DocsSite.objects.get().current_id == build.pk
+
+
+def test_pages_are_served_in_the_portal(repos, viewer_client):
+    repo = repos.create("billing", FILES)
+    location = crawl(register_location(repo.url)[0])
+    [build] = docs_changed(location)
+    run_build(build)
+    base = "/docs/default/component/billing/"
+    home = viewer_client.get(base)
+    assert home.status_code == 200
+    body = home.content.decode()
+    assert "Invoices" in body
+    assert f'href="{base}guide/">Guide</a>' in body  # the site's navigation
+    assert f'Built from commit <span class="mono">{repo.head()[:12]}' in body
+    guide = viewer_client.get(f"{base}guide/").content.decode()
+    assert 'href="#setup"' in guide  # its contents
+    assert viewer_client.get(f"{base}guide").status_code == 302  # to guide/
+    logo = viewer_client.get(f"{base}img/logo.png")
+    assert logo["Content-Type"] == "image/png"
+    assert "sandbox" in logo["Content-Security-Policy"]
+    assert logo.content == b"\x89PNG fake"
+    assert viewer_client.get(f"{base}techdocs_metadata.json").json()["etag"] == (
+        repo.head()
+    )
+    for missing in ("nope/", "../../etc/passwd", "guide/index.html", "x.png"):
+        assert viewer_client.get(base + missing).status_code == 404, missing
+    assert viewer_client.get("/docs/default/component/nope/").status_code == 404
+    assert Client().get(base).status_code == 302  # sign-in first
+
+
+def test_a_site_without_a_good_build_says_why(repos, viewer_client):
+    repo = repos.create("billing", {**FILES, "mkdocs.yml": "docs_dir: /etc\n"})
+    location = crawl(register_location(repo.url)[0])
+    [build] = docs_changed(location)
+    run_build(build)
+    page = viewer_client.get("/docs/default/component/billing/")
+    assert page.status_code == 200
+    assert "leaves the documentation folder" in page.content.decode()

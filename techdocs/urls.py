@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from techdocs import views
+
+app_name = "techdocs"
+
+urlpatterns = [
+    path(
+        "<str:namespace>/<str:kind>/<str:name>/", views.DocsView.as_view(), name="home"
+    ),
+    path(
+        "<str:namespace>/<str:kind>/<str:name>/<path:path>",
+        views.DocsView.as_view(),
+        name="page",
+    ),
+]

@@ -1,0 +1,81 @@
+"""The documentation pages of the portal: thin views over techdocs/serve.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.safestring import mark_safe
+from django.views import View
+from django.views.generic import TemplateView
+
+from techdocs import serve
+
+# Files from a repository: images display, nothing in them may run or load.
+FILE_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+
+
+class DocsView(View):
+    """`/docs/<ns>/<kind>/<name>/<path>`: a page in the portal, or one of its files."""
+
+    def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        site = serve.current_site(kwargs["namespace"], kwargs["kind"], kwargs["name"])
+        if site is None:
+            raise Http404("This entity has no documentation")
+        try:
+            path = serve.clean_path(kwargs.get("path", ""))
+        except serve.NotInSite:
+            raise Http404("Not in this site") from None
+        build = site.current
+        if build is None:
+            return PendingView.as_view()(request, site=site)
+        if path == "" or path.endswith("/"):
+            return PageView.as_view()(request, site=site, build=build, url=path)
+        if serve.page_html(build, f"{path}/") is not None:
+            return HttpResponseRedirect(f"{request.path}/")  # pages end with /
+        found = serve.site_file(build, path)
+        if found is None:
+            raise Http404("Not in this site")
+        response = HttpResponse(found.data, content_type=found.content_type)
+        response["Content-Security-Policy"] = FILE_CSP
+        response["X-Content-Type-Options"] = "nosniff"
+        if not found.inline:
+            response["Content-Disposition"] = "attachment"
+        return response
+
+
+class PageView(TemplateView):
+    template_name = "techdocs/page.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        build, url = kwargs["build"], kwargs["url"]
+        html = serve.page_html(build, url)
+        if html is None:
+            raise Http404("No such page in this site")
+        nav = serve.navigation(build)
+        page = next((p for p in nav["pages"] if p["url"] == url), {})
+        context |= {
+            "content": mark_safe(html),  # noqa: S308 - cleaned by techdocs/sanitize.py
+            "nav": nav["nav"],
+            "site_name": nav["site_name"],
+            "page": page,
+            "url": url,
+            "base": f"/docs/{kwargs['site'].key}/",
+            "entity_url": f"/catalog/{kwargs['site'].key}",
+        }
+        return context
+
+
+class PendingView(TemplateView):
+    template_name = "techdocs/pending.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        site = kwargs["site"]
+        context |= {
+            "site": site,
+            "latest": site.builds.order_by("-created_at", "-id").first(),
+            "entity_url": f"/catalog/{site.key}",
+        }
+        return context
