@@ -3,11 +3,18 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from techdocs.views import DocsTabView
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/catalog/", include("catalog.api.urls")),
     path("api/", include("catalog.api.greenroom_urls")),
     path("docs/", include("techdocs.urls")),
+    path(
+        "catalog/<str:namespace>/<str:kind>/<str:name>/docs",
+        DocsTabView.as_view(),
+        name="entity-docs",
+    ),
     path("", include("catalog.urls")),
 ]

@@ -9,7 +9,9 @@ from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import TemplateView
 
+from catalog.views.common import EntityMixin
 from techdocs import serve
+from techdocs.models import DocsSite
 
 # Files from a repository: images display, nothing in them may run or load.
 FILE_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
@@ -78,4 +80,18 @@ class PendingView(TemplateView):
             "latest": site.builds.order_by("-created_at", "-id").first(),
             "entity_url": f"/catalog/{site.key}",
         }
+        return context
+
+
+class DocsTabView(EntityMixin, TemplateView):
+    """The entity's Docs tab: where its docs come from, the builds, their logs."""
+
+    tab = "docs"
+    template_name = "techdocs/entity_docs.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        site = DocsSite.objects.filter(entity_ref=self.entity.ref).first()
+        builds = list(site.builds.order_by("-created_at", "-id")[:10]) if site else []
+        context |= {"site": site, "builds": builds}
         return context

@@ -17,6 +17,8 @@ TABS = [
     ("yaml", "YAML"),
 ]
 API_TABS = [("definition", "Definition")]
+DOCS_TAB = ("docs", "Docs")  # served by the techdocs app, for documented entities
+TECHDOCS_REF = "backstage.io/techdocs-ref"
 
 
 def entity_or_404(namespace: str, kind: str, name: str) -> Entity:
@@ -28,7 +30,11 @@ def entity_or_404(namespace: str, kind: str, name: str) -> Entity:
 
 
 def entity_tabs(entity: Entity, active: str) -> list[dict[str, Any]]:
-    tabs = TABS[:1] + (API_TABS if entity.kind.lower() == "api" else []) + TABS[1:]
+    annotations = (entity.processed.get("metadata") or {}).get("annotations") or {}
+    docs = [DOCS_TAB] if annotations.get(TECHDOCS_REF) else []
+    tabs = (
+        TABS[:1] + (API_TABS if entity.kind.lower() == "api" else []) + docs + TABS[1:]
+    )
     return [
         {"url": entity_url(entity.ref, slug), "label": label, "active": slug == active}
         for slug, label in tabs

@@ -139,3 +139,24 @@ def test_a_site_without_a_good_build_says_why(repos, viewer_client):
     page = viewer_client.get("/docs/default/component/billing/")
     assert page.status_code == 200
     assert "leaves the documentation folder" in page.content.decode()
+
+
+def test_the_entity_page_has_a_docs_tab_with_the_builds(repos, viewer_client):
+    repo = repos.create("billing", FILES)
+    location = crawl(register_location(repo.url)[0])
+    [build] = docs_changed(location)
+    run_build(build)
+    entity = viewer_client.get("/catalog/default/component/billing").content.decode()
+    assert 'href="/catalog/default/component/billing/docs"' in entity
+    tab = viewer_client.get("/catalog/default/component/billing/docs")
+    body = tab.content.decode()
+    assert tab.status_code == 200
+    assert f"{build.pk} (served)" in body
+    assert "built 2 pages" in body
+    assert 'href="/docs/default/component/billing/"' in body
+    other = repos.create("plain", {"catalog-info.yaml": COMPONENT.replace(
+        '  annotations: {backstage.io/techdocs-ref: "dir:."}\n', ""
+    ).replace("billing", "ledger")})  # fmt: skip
+    crawl(register_location(other.url)[0])
+    ledger = viewer_client.get("/catalog/default/component/ledger").content.decode()
+    assert "/docs" not in ledger
