@@ -7,6 +7,7 @@ from techdocs import views
 app_name = "techdocs"
 
 urlpatterns = [
+    path("", views.DocsIndexView.as_view(), name="index"),
     path(
         "<str:namespace>/<str:kind>/<str:name>/", views.DocsView.as_view(), name="home"
     ),

@@ -17,6 +17,17 @@ from techdocs.models import DocsSite
 FILE_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 
+class DocsIndexView(TemplateView):
+    """`/docs/`: every documented entity, and the state of its site."""
+
+    template_name = "techdocs/index.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["sites"] = DocsSite.objects.select_related("current")
+        return context
+
+
 class DocsView(View):
     """`/docs/<ns>/<kind>/<name>/<path>`: a page in the portal, or one of its files."""
 

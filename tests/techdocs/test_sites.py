@@ -159,4 +159,28 @@ def test_the_entity_page_has_a_docs_tab_with_the_builds(repos, viewer_client):
     ).replace("billing", "ledger")})  # fmt: skip
     crawl(register_location(other.url)[0])
     ledger = viewer_client.get("/catalog/default/component/ledger").content.decode()
-    assert "/docs" not in ledger
+    assert 'href="/catalog/default/component/ledger/docs"' not in ledger
+
+
+def test_the_docs_index_lists_every_documented_entity(repos, viewer_client):
+    from tests.web.conftest import count_queries
+
+    assert (
+        "No entity has documentation yet"
+        in viewer_client.get("/docs/").content.decode()
+    )
+    for name in ("billing", "ledger"):
+        files = {**FILES, "catalog-info.yaml": COMPONENT.replace("billing", name)}
+        location = crawl(register_location(repos.create(name, files).url)[0])
+        [build] = docs_changed(location)
+        run_build(build)
+    index = viewer_client.get("/docs/").content.decode()
+    assert 'href="/docs/default/component/billing/"' in index
+    assert 'href="/docs/default/component/ledger/"' in index
+    assert 'href="/docs/"' in index  # in the header of every page
+    queries = count_queries(viewer_client, "/docs/")
+    location = crawl(register_location(repos.create("third", {
+        **FILES, "catalog-info.yaml": COMPONENT.replace("billing", "third")
+    }).url)[0])  # fmt: skip
+    run_build(docs_changed(location)[0])
+    assert count_queries(viewer_client, "/docs/") == queries
