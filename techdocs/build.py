@@ -24,6 +24,7 @@ from typing import Any
 
 from techdocs import sanitize
 from techdocs.config import (
+    CONFIG_NAMES,
     ConfigError,
     PythonName,
     SafeConfig,
@@ -34,7 +35,6 @@ from techdocs.config import (
     sanitize as sanitize_config,
 )
 
-CONFIG_NAMES = ("mkdocs.yaml", "mkdocs.yml")  # Backstage looks in this order
 LOG_LINES = 60
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 MAX_CONFIG_BYTES = 256 * 1024
+CONFIG_NAMES = ("mkdocs.yaml", "mkdocs.yml")  # Backstage looks in this order
 
 # Top-level keys MkDocs may see (Backstage's list, less what would leave or serve
 # the export: site_dir, dev_addr, watch, remote_*, google_analytics, hooks,

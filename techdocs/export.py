@@ -16,6 +16,8 @@ from pathlib import Path
 
 import git
 
+from techdocs.config import CONFIG_NAMES, ConfigError, load_untrusted
+
 REGULAR = (0o100644, 0o100755)
 SYMLINK, SUBMODULE = 0o120000, 0o160000
 
@@ -43,6 +45,10 @@ class Exported:
 def folder_tree(repo: git.Repo, commit: str, folder: str) -> str:
     """The hash of `folder` at `commit` (cheap: no file is read); ExportError when
     it is missing or not a folder."""
+    return str(_folder(repo, commit, folder).hexsha)
+
+
+def _folder(repo: git.Repo, commit: str, folder: str) -> git.Tree:
     try:
         root = repo.commit(commit).tree
         node = root / folder if folder else root
@@ -50,21 +56,19 @@ def folder_tree(repo: git.Repo, commit: str, folder: str) -> str:
         raise ExportError(f"{folder or 'the repository root'} is not there") from None
     if node.type != "tree":
         raise ExportError(f"{folder} is not a folder")
-    return str(node.hexsha)
+    return node
 
 
 def docs_fingerprint(repo: git.Repo, commit: str, folder: str) -> str:
     """What a build reads, hashed: the config file and the docs_dir it names.
 
     Files beside them (a README at the root of a `dir:.` folder) do not count,
-    so a commit that changes only those builds nothing.
+    so a commit that changes only those builds nothing. ExportError when the
+    folder is missing or not a folder.
     """
-    from techdocs.config import ConfigError, load_untrusted
-
-    root = repo.commit(commit).tree
-    base = root / folder if folder else root
+    base = _folder(repo, commit, folder)
     config_sha, docs_dir = "none", "docs"
-    for name in ("mkdocs.yaml", "mkdocs.yml"):
+    for name in CONFIG_NAMES:
         try:
             blob = base / name
         except KeyError:

@@ -63,8 +63,6 @@ def _queue_if_changed(repo: git.Repo, entity: Entity, commit: str) -> DocsBuild 
     # entity's commit while the docs beside it change.
     try:
         source = docs_source(entity)
-        if source is not None:
-            export.folder_tree(repo, commit, source.folder)  # there, and a folder
         tree = export.docs_fingerprint(repo, commit, source.folder) if source else ""
     except (SourceError, export.ExportError) as exc:
         logger.info("no docs for %s: %s", entity.ref, exc)
@@ -97,7 +95,10 @@ def run_build(build: DocsBuild) -> DocsBuild:
         status=DocsBuild.Status.RUNNING, started_at=timezone.now()
     )
     started = time.monotonic()
-    location = Entity.objects.get(ref=site.entity_ref).location
+    entity = Entity.objects.select_related("location").filter(ref=site.entity_ref)
+    location = next((e.location for e in entity), None)
+    if location is None:  # removed from the catalog since the build was queued
+        return _end(build, DocsBuild.Status.FAILED, error="the entity is gone")
     with tempfile.TemporaryDirectory(prefix="greenroom-docs-") as work:
         try:
             with git.Repo(mirror_path(location)) as repo:
