@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
 
@@ -47,6 +48,7 @@ class DocsBuild(models.Model):
         RUNNING = "running", "Building"
         SUCCEEDED = "succeeded", "Built"
         FAILED = "failed", "Failed"
+        SUPERSEDED = "superseded", "Superseded"  # a newer commit's build replaced it
 
     site = models.ForeignKey(DocsSite, on_delete=models.CASCADE, related_name="builds")
     status = models.CharField(
@@ -76,3 +78,32 @@ class DocsBuild(models.Model):
     @property
     def prefix(self) -> str:
         return f"{self.site.key}/{self.pk}"
+
+
+class DocsSection(models.Model):
+    """One section of a page of a site's current build: the unit docs search finds.
+
+    Only the current build's sections are kept (replaced when the site switches),
+    so a search never returns a page readers cannot open. `search_vector` is
+    PostgreSQL's (GIN index in the migration); SQLite searches `text` plainly.
+    """
+
+    site = models.ForeignKey(DocsSite, on_delete=models.CASCADE, related_name="+")
+    build = models.ForeignKey(DocsBuild, on_delete=models.CASCADE, related_name="+")
+    url = models.CharField(max_length=1024, help_text="The page, as MkDocs has it.")
+    anchor = models.CharField(max_length=255, blank=True)
+    page_title = models.CharField(max_length=255)
+    title = models.CharField(max_length=255, blank=True)
+    text = models.TextField(blank=True)
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["build"], name="docssection_build")]
+
+    def __str__(self) -> str:
+        return f"{self.site} {self.url}#{self.anchor}"
+
+    @property
+    def href(self) -> str:
+        anchor = f"#{self.anchor}" if self.anchor else ""
+        return f"/docs/{self.site.key}/{self.url}{anchor}"

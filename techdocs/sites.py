@@ -15,6 +15,7 @@ import json
 import logging
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import git
@@ -26,7 +27,7 @@ from django.utils import timezone
 
 from catalog.ingest.sync import mirror_path
 from catalog.models import Entity, Location
-from techdocs import export
+from techdocs import export, search
 from techdocs.build import BuildError, BuiltSite, Limits, build_site
 from techdocs.models import DocsBuild, DocsSite
 from techdocs.source import ANNOTATION, SourceError, docs_source
@@ -35,6 +36,12 @@ logger = logging.getLogger(__name__)
 LOG_CHARS = 20_000
 THEME_FILES = ("assets/", "search/", "sitemap.xml", "404.html")
 METADATA = "techdocs_metadata.json"  # Backstage's name, and its fields
+# A build running longer than its hard time limit lost its worker.
+STALE_AFTER = 700
+
+
+class Busy(RuntimeError):
+    """Another build of the same site is running; try again shortly."""
 
 
 def storage() -> Storage:
@@ -43,6 +50,7 @@ def storage() -> Storage:
 
 def docs_changed(location: Location) -> list[DocsBuild]:
     """Queue a build for each documented entity whose docs folder changed."""
+    retire_orphans()
     mirror = mirror_path(location)
     if not mirror.exists() or not location.last_commit:
         return []
@@ -56,6 +64,20 @@ def docs_changed(location: Location) -> list[DocsBuild]:
             if build is not None:
                 queued.append(build)
     return queued
+
+
+def retire_orphans() -> int:
+    """Remove the sites (rows, builds, sections, files) of entities that are gone."""
+    gone = list(DocsSite.objects.exclude(entity_ref__in=Entity.objects.values("ref")))
+    prefixes = [
+        f"{site.key}/{pk}"
+        for site in gone
+        for pk in site.builds.values_list("pk", flat=True)
+    ]
+    DocsSite.objects.filter(pk__in=[site.pk for site in gone]).delete()
+    for prefix in prefixes:
+        transaction.on_commit(lambda prefix=prefix: _remove(prefix))
+    return len(gone)
 
 
 def _queue_if_changed(repo: git.Repo, entity: Entity, commit: str) -> DocsBuild | None:
@@ -85,15 +107,55 @@ def _queue_if_changed(repo: git.Repo, entity: Entity, commit: str) -> DocsBuild 
     return DocsBuild.objects.create(site=site, commit=commit, tree=tree)
 
 
+def claim(build_id: int) -> DocsBuild | None:
+    """Start a queued build: one build per site at a time, the newest commit first.
+
+    Returns the build now running; None when there is nothing to run (already
+    claimed, or superseded by a newer queued commit: marked so). Raises Busy
+    while another build of the same site runs. The site's row lock makes two
+    workers' claims take turns.
+    """
+    with transaction.atomic():
+        build = DocsBuild.objects.filter(pk=build_id).first()
+        if build is None:
+            return None
+        DocsSite.objects.select_for_update().filter(pk=build.site_id).first()
+        build.refresh_from_db()
+        if build.status != DocsBuild.Status.QUEUED:
+            return None  # a redelivered task, or already superseded
+        builds = DocsBuild.objects.filter(site_id=build.site_id).exclude(pk=build.pk)
+        if builds.filter(created_at__gt=build.created_at).exists():
+            _end(build, DocsBuild.Status.SUPERSEDED, error="a newer commit replaced it")
+            return None
+        stale = timezone.now() - timedelta(seconds=STALE_AFTER)
+        running = builds.filter(status=DocsBuild.Status.RUNNING)
+        running.filter(started_at__lt=stale).update(
+            status=DocsBuild.Status.FAILED,
+            finished_at=timezone.now(),
+            error="the worker building it stopped",
+        )
+        if running.exists():
+            raise Busy(f"another build of {build.site_id} is running")
+        DocsBuild.objects.filter(pk=build.pk).update(
+            status=DocsBuild.Status.RUNNING, started_at=timezone.now()
+        )
+    build.refresh_from_db()
+    return build
+
+
 def run_build(build: DocsBuild) -> DocsBuild:
-    """Build and publish one queued build; every ending is recorded on it."""
+    """Claim, build and publish one build; every ending is recorded on it.
+
+    Busy while another build of its site runs."""
+    claimed = claim(build.pk)
+    if claimed is None:
+        build.refresh_from_db()
+        return build
+    return _build(claimed)
+
+
+def _build(build: DocsBuild) -> DocsBuild:
     site = build.site
-    newer = site.builds.filter(created_at__gt=build.created_at).exists()
-    if newer:  # a later commit's build supersedes this one
-        return _end(build, DocsBuild.Status.FAILED, error="superseded by a newer build")
-    DocsBuild.objects.filter(pk=build.pk).update(
-        status=DocsBuild.Status.RUNNING, started_at=timezone.now()
-    )
     started = time.monotonic()
     entity = Entity.objects.select_related("location").filter(ref=site.entity_ref)
     location = next((e.location for e in entity), None)
@@ -128,6 +190,7 @@ def run_build(build: DocsBuild) -> DocsBuild:
         DocsSite.objects.filter(pk=site.pk).update(
             current=build, updated_at=timezone.now()
         )
+        search.replace_sections(build, built.pages)
     if old and old != build.pk:
         transaction.on_commit(lambda: _remove(f"{site.key}/{old}"))
     build.refresh_from_db()
@@ -174,7 +237,10 @@ def _publish(build: DocsBuild, built: BuiltSite) -> None:
 
 def _remove(prefix: str) -> None:
     store = storage()
-    folders, files = store.listdir(prefix)
+    try:
+        folders, files = store.listdir(prefix)
+    except FileNotFoundError:  # a build that published nothing
+        return
     for name in files:
         store.delete(f"{prefix}/{name}")
     for folder in folders:

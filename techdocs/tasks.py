@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.db import transaction
 
 from catalog.models import Location
 from techdocs.models import DocsBuild
-from techdocs.sites import docs_changed, run_build
+from techdocs.sites import Busy, docs_changed, run_build
 
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
@@ -22,11 +22,16 @@ def check_docs_task(location_id: int) -> int:
     return len(builds)
 
 
-@shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
-def build_docs_task(build_id: int) -> str | None:
-    # Claim it: only a queued build runs, so a redelivered task does nothing.
-    claimed = DocsBuild.objects.filter(pk=build_id, status=DocsBuild.Status.QUEUED)
-    build = claimed.select_related("site").first()
+@shared_task(
+    bind=True, acks_late=True, soft_time_limit=600, time_limit=660, max_retries=120
+)
+def build_docs_task(self: Task, build_id: int) -> str | None:
+    """Run one queued build (a redelivered or superseded one does nothing); while
+    another build of the same site runs, wait for it."""
+    build = DocsBuild.objects.filter(pk=build_id).first()
     if build is None:
         return None
-    return run_build(build).status
+    try:
+        return run_build(build).status
+    except Busy:
+        raise self.retry(countdown=5) from None

@@ -7,6 +7,7 @@ import pytest
 
 from portal.celery import app as celery_app
 from tests.support.gitrepos import GitDaemon, Repo
+from tests.support.worker import running_worker
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FIXTURES = SHARED / "fixtures"
@@ -126,3 +127,10 @@ def server(live_server) -> Iterator[str]:
     httpd.set_app(live_server.thread.static_handler(WSGIHandler()))
     yield live_server.url
     httpd.set_app(original)
+
+
+@pytest.fixture
+def live_worker() -> Iterator[None]:
+    """A real Celery worker on the test broker (use with transactional tests)."""
+    with running_worker():
+        yield

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import psycopg
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
@@ -17,8 +15,7 @@ from catalog.ingest.sync import LOCK_NAMESPACE, crawl_location
 from catalog.locations import register_location
 from catalog.models import CrawlRun, Entity, Location
 from catalog.tasks import crawl_location_task, refresh_due
-from portal.celery import app
-from tests.support.sessions import ending_new_sessions
+from tests.support.worker import wait_for
 
 GOOD = """\
 apiVersion: backstage.io/v1alpha1
@@ -26,33 +23,6 @@ kind: Component
 metadata: {name: good}
 spec: {type: service, lifecycle: production, owner: team-a}
 """
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the worker")
-        time.sleep(0.1)
-
-
-@pytest.fixture
-def live_worker() -> Iterator[None]:
-    if settings.CELERY_BROKER_URL.startswith("memory:"):
-        pytest.fail("CELERY_BROKER_URL must name the test broker (make test sets it)")
-    app.conf.task_always_eager = False
-    app.control.purge()
-    with (
-        ending_new_sessions(),
-        start_worker(
-            app,
-            pool="threads",
-            concurrency=2,
-            perform_ping_check=False,
-            loglevel="WARNING",
-        ),
-    ):
-        yield
 
 
 @pytest.mark.worker

@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import json
+import time
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from catalog.ingest.sync import crawl_location
 from catalog.locations import register_location
 from catalog.models import Location
 from catalog.tasks import crawl_location_task
 from techdocs.models import DocsBuild, DocsSite
-from techdocs.sites import docs_changed, run_build, storage
+from techdocs.sites import (
+    STALE_AFTER,
+    Busy,
+    _build,
+    claim,
+    docs_changed,
+    run_build,
+    storage,
+)
+from techdocs.tasks import build_docs_task
+from tests.support.worker import wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -184,3 +197,62 @@ def test_the_docs_index_lists_every_documented_entity(repos, viewer_client):
     }).url)[0])  # fmt: skip
     run_build(docs_changed(location)[0])
     assert count_queries(viewer_client, "/docs/") == queries
+
+
+def two_queued_builds(repos) -> tuple[DocsBuild, DocsBuild]:
+    repo = repos.create("billing", FILES)
+    location = crawl(register_location(repo.url)[0])
+    [older] = docs_changed(location)
+    repo.commit({"docs/guide.md": "# Guide\n\nNewer.\n"})
+    [newer] = docs_changed(crawl(location))
+    return older, newer
+
+
+def test_a_newer_commit_supersedes_a_queued_build(repos):
+    older, newer = two_queued_builds(repos)
+    older = run_build(older)
+    assert older.status == DocsBuild.Status.SUPERSEDED
+    assert older.started_at is None  # nothing was built for it
+    assert run_build(newer).status == DocsBuild.Status.SUCCEEDED
+    assert DocsSite.objects.get().current_id == newer.pk
+    assert run_build(newer).status == DocsBuild.Status.SUCCEEDED  # twice: no-op
+
+
+def test_one_build_per_site_at_a_time(repos):
+    older, newer = two_queued_builds(repos)
+    DocsBuild.objects.filter(pk=newer.pk).update(created_at=older.created_at)
+    assert claim(older.pk).status == DocsBuild.Status.RUNNING
+    with pytest.raises(Busy):
+        run_build(newer)
+    assert DocsBuild.objects.get(pk=newer.pk).status == DocsBuild.Status.QUEUED
+    # A build "running" for longer than any worker may lost its worker.
+    DocsBuild.objects.filter(pk=older.pk).update(
+        started_at=timezone.now() - timedelta(seconds=STALE_AFTER + 1)
+    )
+    assert run_build(newer).status == DocsBuild.Status.SUCCEEDED
+    older.refresh_from_db()
+    assert (older.status, older.error) == (
+        DocsBuild.Status.FAILED,
+        "the worker building it stopped",
+    )
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_waits_for_the_running_build_of_the_site(repos, live_worker):
+    older, newer = two_queued_builds(repos)
+    DocsBuild.objects.filter(pk=newer.pk).update(created_at=older.created_at)
+    running = claim(older.pk)  # held here, as another worker would
+    build_docs_task.delay(newer.pk)
+    time.sleep(2)  # the worker has tried, and waits
+    assert DocsBuild.objects.get(pk=newer.pk).status == DocsBuild.Status.QUEUED
+    _build(running)
+    wait_for(
+        lambda: DocsBuild.objects.get(pk=newer.pk).status == DocsBuild.Status.SUCCEEDED
+    )
+    first, second = (
+        DocsBuild.objects.get(pk=older.pk),
+        DocsBuild.objects.get(pk=newer.pk),
+    )
+    assert first.finished_at <= second.started_at  # never both at once
+    assert DocsSite.objects.get().current_id == newer.pk
