@@ -8,6 +8,7 @@ app_name = "techdocs"
 
 urlpatterns = [
     path("", views.DocsIndexView.as_view(), name="index"),
+    path("search", views.DocsSearchView.as_view(), name="search"),
     path(
         "<str:namespace>/<str:kind>/<str:name>/", views.DocsView.as_view(), name="home"
     ),

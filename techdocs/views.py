@@ -7,25 +7,40 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.safestring import mark_safe
 from django.views import View
-from django.views.generic import TemplateView
+from django.views.generic import ListView, TemplateView
 
+from catalog.views.browse import CappedPaginator
 from catalog.views.common import EntityMixin
-from techdocs import serve
+from techdocs import search, serve
 from techdocs.models import DocsSite
 
 # Files from a repository: images display, nothing in them may run or load.
 FILE_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 
-class DocsIndexView(TemplateView):
+class DocsIndexView(ListView):
     """`/docs/`: every documented entity, and the state of its site."""
 
     template_name = "techdocs/index.html"
+    paginate_by = 100
+    context_object_name = "sites"
+    queryset = DocsSite.objects.select_related("current")
+
+
+class DocsSearchView(ListView):
+    """`/docs/search?query=`: sections of every current site, best first."""
+
+    template_name = "techdocs/search.html"
+    paginate_by = 20
+    paginator_class = CappedPaginator
+    context_object_name = "results"
+
+    def get_queryset(self) -> Any:
+        self.query = self.request.GET.get("query", "").strip()[:200]
+        return search.search(self.query)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["sites"] = DocsSite.objects.select_related("current")
-        return context
+        return super().get_context_data(**kwargs) | {"search_query": self.query}
 
 
 class DocsView(View):

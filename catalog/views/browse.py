@@ -13,6 +13,9 @@ from catalog import listing
 from catalog.descriptor.kinds import KINDS
 from catalog.models import EntitySummary
 from catalog.search import search
+from techdocs.search import search as search_docs
+
+DOCS_SECTIONS = 5  # shown on the search page; the rest on /docs/search
 
 
 class EntityListView(ListView):
@@ -73,4 +76,8 @@ class SearchView(ListView):
         context["search_query"] = self.query
         context["kind"] = self.kind
         context["kinds"] = sorted(kind.lower() for kind in KINDS)
+        if self.query:  # the documentation's sections too, the best few
+            sections = search_docs(self.query, self.kind)
+            context["docs_sections"] = list(sections[:DOCS_SECTIONS])
+            context["docs_count"] = sections.order_by()[: DOCS_SECTIONS + 1].count()
         return context
