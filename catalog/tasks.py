@@ -37,7 +37,9 @@ def crawl_location_task(location_id: int, force: bool = False) -> int | None:
     if location is None:
         return None  # unregistered after it was queued
     run = crawl_location(location, force=force)
-    if run is not None and run.status != CrawlRun.Status.FAILED:
+    # Unchanged repositories too: what GREENROOM_AFTER_CRAWL keeps current may
+    # live elsewhere (docs in another repository).
+    if run is None or run.status != CrawlRun.Status.FAILED:
         after_crawl(location_id)
     return run.pk if run else None
 

@@ -11,12 +11,22 @@ class DocsSite(models.Model):
     """One entity's documentation (`backstage.io/techdocs-ref`) and the build served."""
 
     entity_ref = models.CharField(max_length=400, unique=True)
+    location = models.ForeignKey(
+        "catalog.Location",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Where the entity was last read; its crawls keep the site current.",
+    )
     namespace = models.CharField(max_length=63)
     kind = models.CharField(max_length=63)
     name = models.CharField(max_length=255)
     repository = models.CharField(max_length=2048, help_text="Git URL of the docs.")
     folder = models.CharField(
         max_length=1024, blank=True, help_text="The docs folder in it ('' is the root)."
+    )
+    branch = models.CharField(
+        max_length=255, blank=True, help_text="Of another repository ('' default)."
     )
     current = models.ForeignKey(
         "DocsBuild",

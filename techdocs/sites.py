@@ -15,6 +15,7 @@ import json
 import logging
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,14 +24,23 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from catalog.ingest import git as gitio
 from catalog.ingest.sync import mirror_path
 from catalog.models import Entity, Location
-from techdocs import export, search
+from catalog.urlpolicy import UrlRefused
+from techdocs import export, mirrors, search
 from techdocs.build import BuildError, BuiltSite, Limits, build_site
 from techdocs.models import DocsBuild, DocsSite
-from techdocs.source import ANNOTATION, SourceError, docs_source
+from techdocs.source import (
+    ANNOTATION,
+    DocsSource,
+    SourceError,
+    docs_source,
+    same_repository,
+)
 
 logger = logging.getLogger(__name__)
 LOG_CHARS = 20_000
@@ -49,8 +59,8 @@ def storage() -> Storage:
 
 
 def docs_changed(location: Location) -> list[DocsBuild]:
-    """Queue a build for each documented entity whose docs folder changed."""
-    retire_orphans()
+    """Queue a build for each documented entity whose docs input changed."""
+    retire_orphans(location)
     mirror = mirror_path(location)
     if not mirror.exists() or not location.last_commit:
         return []
@@ -58,17 +68,45 @@ def docs_changed(location: Location) -> list[DocsBuild]:
         location=location, fields__key=f"metadata.annotations.{ANNOTATION}"
     ).select_related("location")
     queued = []
-    with git.Repo(mirror) as repo:
+    with ExitStack() as opened:
+        repos: dict[Path, git.Repo] = {}
+
+        def repo_at(path: Path) -> git.Repo:
+            if path not in repos:
+                repos[path] = opened.enter_context(git.Repo(path))
+            return repos[path]
+
         for entity in entities:
-            build = _queue_if_changed(repo, entity, location.last_commit)
+            try:
+                source = docs_source(entity)
+            except SourceError as exc:  # said on the entity's Docs tab
+                _record_failure(_site(entity, DocsSource(location.url, "")), str(exc))
+                continue
+            if source is None:
+                continue
+            site = _site(entity, source)
+            if source.external:  # another repository: its branch, fetched now
+                try:
+                    docs_mirror, commit = mirrors.update(source)
+                except (UrlRefused, gitio.GitError) as exc:
+                    _record_failure(site, f"the docs repository: {exc}")
+                    continue
+            else:  # the crawled commit, not the entity's: the docs may change alone
+                docs_mirror, commit = mirror, location.last_commit
+            build = _queue_if_changed(site, repo_at(docs_mirror), commit)
             if build is not None:
                 queued.append(build)
     return queued
 
 
-def retire_orphans() -> int:
-    """Remove the sites (rows, builds, sections, files) of entities that are gone."""
-    gone = list(DocsSite.objects.exclude(entity_ref__in=Entity.objects.values("ref")))
+def retire_orphans(location: Location) -> int:
+    """Remove the sites (rows, builds, sections, files) of the location's entities
+    that are gone, and of unregistered locations'."""
+    gone = list(
+        DocsSite.objects.filter(Q(location=location) | Q(location=None)).exclude(
+            entity_ref__in=Entity.objects.values("ref")
+        )
+    )
     prefixes = [
         f"{site.key}/{pk}"
         for site in gone
@@ -80,31 +118,47 @@ def retire_orphans() -> int:
     return len(gone)
 
 
-def _queue_if_changed(repo: git.Repo, entity: Entity, commit: str) -> DocsBuild | None:
-    # The crawled commit, not the entity's: an unchanged descriptor keeps its
-    # entity's commit while the docs beside it change.
-    try:
-        source = docs_source(entity)
-        tree = export.docs_fingerprint(repo, commit, source.folder) if source else ""
-    except (SourceError, export.ExportError) as exc:
-        logger.info("no docs for %s: %s", entity.ref, exc)
-        return None
-    if source is None:
-        return None
+def _site(entity: Entity, source: DocsSource) -> DocsSite:
     site, _ = DocsSite.objects.update_or_create(
         entity_ref=entity.ref,
         defaults={
+            "location_id": entity.location_id,
             "namespace": entity.namespace,
             "kind": entity.kind.lower(),
             "name": entity.name,
             "repository": source.repository,
             "folder": source.folder,
+            "branch": source.branch,
         },
     )
+    return site
+
+
+def _queue_if_changed(site: DocsSite, repo: git.Repo, commit: str) -> DocsBuild | None:
+    try:
+        tree = export.docs_fingerprint(repo, commit, site.folder)
+    except export.ExportError as exc:
+        _record_failure(site, str(exc), commit)
+        return None
     latest = site.builds.order_by("-created_at", "-id").first()
     if latest is not None and latest.tree == tree and latest.status != "failed":
         return None  # built, or being built, from exactly these files
     return DocsBuild.objects.create(site=site, commit=commit, tree=tree)
+
+
+def _record_failure(site: DocsSite, error: str, commit: str = "") -> None:
+    """A build that could not start, said once on the Docs tab (not every crawl)."""
+    latest = site.builds.order_by("-created_at", "-id").first()
+    if latest is None or (latest.status, latest.error) != ("failed", error):
+        now = timezone.now()
+        DocsBuild.objects.create(
+            site=site,
+            commit=commit,
+            status=DocsBuild.Status.FAILED,
+            error=error,
+            started_at=now,
+            finished_at=now,
+        )
 
 
 def claim(build_id: int) -> DocsBuild | None:
@@ -161,9 +215,11 @@ def _build(build: DocsBuild) -> DocsBuild:
     location = next((e.location for e in entity), None)
     if location is None:  # removed from the catalog since the build was queued
         return _end(build, DocsBuild.Status.FAILED, error="the entity is gone")
+    external = not same_repository(site.repository, location.url)
+    source = mirrors.mirror_path(site.repository) if external else mirror_path(location)
     with tempfile.TemporaryDirectory(prefix="greenroom-docs-") as work:
         try:
-            with git.Repo(mirror_path(location)) as repo:
+            with git.Repo(source) as repo:
                 exported = export.export_folder(
                     repo,
                     build.commit,

@@ -1,9 +1,10 @@
 """Where an entity's docs are: `backstage.io/techdocs-ref` read against the catalog.
 
 `dir:<path>` is relative to the folder of the entity's descriptor file, in the same
-repository and at the same commit, and may not leave the repository. `url:<tree
-URL>` is accepted when it names the entity's own repository (docs elsewhere are not
-built yet; the error says so).
+repository and at the same commit, and may not leave the repository. `url:` names a
+repository, or a folder in one as a git host shows it (`.../tree/main/docs`): the
+entity's own repository is read at the crawled commit; another one is mirrored
+for its docs (techdocs/mirrors.py), under the same URL policy as locations.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ class SourceError(ValueError):
 class DocsSource:
     repository: str
     folder: str  # "" for the repository's root
+    branch: str = ""  # of another repository; "" for its default branch
+    external: bool = False  # not the entity's own repository
 
 
 def annotation(entity: Entity) -> str:
@@ -46,11 +49,10 @@ def docs_source(entity: Entity) -> DocsSource | None:
         )
     if kind == "url":
         split = split_host_file_url(target.strip())
-        if split.branch is None or _bare(split.repo_url) != _bare(repository):
-            raise SourceError(
-                f"{ANNOTATION} {value!r}: docs in another repository are not built yet"
-            )
-        return DocsSource(repository, _inside("", split.path or ""))
+        folder = _inside("", split.path or "")
+        if same_repository(split.repo_url, repository):
+            return DocsSource(repository, folder)
+        return DocsSource(split.repo_url, folder, split.branch or "", external=True)
     raise SourceError(f"{ANNOTATION} {value!r}: the type must be dir: or url:")
 
 
@@ -63,5 +65,9 @@ def _inside(base: str, path: str) -> str:
     return "" if normal == "." else normal
 
 
-def _bare(url: str) -> str:
+def same_repository(one: str, other: str) -> bool:
+    return normal_url(one) == normal_url(other)
+
+
+def normal_url(url: str) -> str:
     return url.rstrip("/").removesuffix(".git").lower()
