@@ -5,11 +5,14 @@ event handlers, iframes, forms or `javascript:` links. nh3 (Rust's ammonia) keep
 the markup documentation needs (headings, tables, code highlighting, admonitions,
 details, images) and drops the rest. Images and links may not make the reader's
 browser fetch anything from another site: absolute image URLs are removed (the
-emoji extension points at a public CDN; their alt text stays).
+emoji extension points at a public CDN; their alt text stays). Tabs and task lists
+keep their radio buttons, checkboxes and labels (inert without a form: tabs switch
+with CSS alone), and inline icons a small SVG subset: a view box and paths.
 """
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import nh3
@@ -20,8 +23,11 @@ TAGS = {
     "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark",
     "ol", "p", "pre", "q", "s", "samp", "small", "span", "strong", "sub",
     "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u",
-    "ul", "var",
+    "ul", "var", "input", "label", "svg", "path",
 }  # fmt: skip
+INPUT_TYPES = {"radio", "checkbox"}
+INPUT = re.compile(r"<input\b[^>]*>")  # in nh3's output: quoted, normalised
+TOGGLE = re.compile(r'\stype="(?:radio|checkbox)"')
 ATTRIBUTES = {
     "*": {"class", "id", "title", "lang", "dir"},
     "a": {"href"},
@@ -31,11 +37,17 @@ ATTRIBUTES = {
     "col": {"span"},
     "details": {"open"},
     "ol": {"start", "type"},
+    "input": {"type", "name", "checked", "disabled"},
+    "label": {"for"},
+    "svg": {"viewBox", "width", "height"},
+    "path": {"d"},
 }
 SCHEMES = {"http", "https", "mailto"}
 
 
 def _attribute(tag: str, name: str, value: str) -> str | None:
+    if tag == "input" and name == "type":
+        return value if value in INPUT_TYPES else None
     if tag == "img" and name == "src":
         parts = urlsplit(value)
         if parts.scheme or parts.netloc:
@@ -45,7 +57,7 @@ def _attribute(tag: str, name: str, value: str) -> str | None:
 
 def clean(html: str) -> str:
     """The page's HTML with only what is allowed left."""
-    return nh3.clean(
+    cleaned = nh3.clean(
         html,
         tags=TAGS,
         attributes=ATTRIBUTES,
@@ -54,3 +66,5 @@ def clean(html: str) -> str:
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
+    # No text boxes: an input that is not a radio button or a checkbox goes.
+    return INPUT.sub(lambda m: m.group() if TOGGLE.search(m.group()) else "", cleaned)

@@ -87,6 +87,8 @@ def test_hostile_markup_is_removed_from_pages(tmp_path):
             "[click](javascript:alert(3))\n\n"
             '<iframe src="https://evil.example"></iframe>\n\n'
             '<form action="https://evil.example"><input name="q"></form>\n\n'
+            '<input type="password"><svg onload="alert(5)"><script>x</script>'
+            '<use href="https://evil.example/i.svg#a"/><path d="M0 0"/></svg>\n\n'
             '<img src="https://tracker.example/pixel.png" alt="pixel">\n\n'
             '<a href="https://example.com/ok" onclick="x()">fine</a>\n',
             "docs/static.html": "<script>alert(4)</script>",
@@ -95,8 +97,10 @@ def test_hostile_markup_is_removed_from_pages(tmp_path):
     site = build_site(root, tmp_path / "work", "Hostile", LIMITS)
     html = all_html(site)
     for bad in ("<script", "onerror", "javascript:", "<iframe", "<form", "<input",
-                "tracker.example", "onclick"):  # fmt: skip
+                "tracker.example", "onclick", "onload", "<use",
+                "evil.example"):  # fmt: skip
         assert bad not in html, bad
+    assert '<svg><path d="M0 0"></path></svg>' in html  # icons: paths only
     assert 'href="https://example.com/ok"' in html
     assert 'src="x.png"' in html
 
