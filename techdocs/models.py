@@ -94,8 +94,8 @@ class DocsSection(models.Model):
     """One section of a page of a site's current build: the unit docs search finds.
 
     Only the current build's sections are kept (replaced when the site switches),
-    so a search never returns a page readers cannot open. `search_vector` is
-    PostgreSQL's (GIN index in the migration); SQLite searches `text` plainly.
+    so a search never returns a page readers cannot open. The vectors are
+    PostgreSQL's (GIN indexes in the migration); SQLite searches `text` plainly.
     """
 
     site = models.ForeignKey(DocsSite, on_delete=models.CASCADE, related_name="+")
@@ -105,7 +105,8 @@ class DocsSection(models.Model):
     page_title = models.CharField(max_length=255)
     title = models.CharField(max_length=255, blank=True)
     text = models.TextField(blank=True)
-    search_vector = SearchVectorField(null=True, editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)  # titles A, text B
+    title_vector = SearchVectorField(null=True, editable=False)  # titles alone
 
     class Meta:
         indexes = [models.Index(fields=["build"], name="docssection_build")]

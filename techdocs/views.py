@@ -9,7 +9,6 @@ from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
-from catalog.views.browse import CappedPaginator
 from catalog.views.common import EntityMixin
 from techdocs import search, serve
 from techdocs.models import DocsSite
@@ -32,15 +31,16 @@ class DocsSearchView(ListView):
 
     template_name = "techdocs/search.html"
     paginate_by = 20
-    paginator_class = CappedPaginator
     context_object_name = "results"
 
     def get_queryset(self) -> Any:
         self.query = self.request.GET.get("query", "").strip()[:200]
-        return search.search(self.query)
+        self.found = search.search(self.query)
+        return self.found
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return super().get_context_data(**kwargs) | {"search_query": self.query}
+        context = super().get_context_data(**kwargs)
+        return context | {"search_query": self.query, "more": self.found.more}
 
 
 class DocsView(View):

@@ -77,7 +77,7 @@ class SearchView(ListView):
         context["kind"] = self.kind
         context["kinds"] = sorted(kind.lower() for kind in KINDS)
         if self.query:  # the documentation's sections too, the best few
-            sections = search_docs(self.query, self.kind)
-            context["docs_sections"] = list(sections[:DOCS_SECTIONS])
-            context["docs_count"] = sections.order_by()[: DOCS_SECTIONS + 1].count()
+            found = search_docs(self.query, self.kind)
+            context["docs_sections"] = found[:DOCS_SECTIONS]
+            context["docs_count"] = len(found)
         return context

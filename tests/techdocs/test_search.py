@@ -150,3 +150,20 @@ def test_an_entity_that_leaves_takes_its_docs_along(
     assert not DocsSite.objects.filter(entity_ref="component:default/billing").exists()
     assert not storage().exists(f"{prefix}/index.html")
     assert list(search("drain")) == []  # its sections went with it
+
+
+def test_a_title_match_is_ranked_even_past_the_first_candidates(
+    repos, monkeypatch, viewer_client
+):
+    import techdocs.search
+
+    monkeypatch.setattr(techdocs.search, "CANDIDATES", 2)
+    pages = {f"docs/p{i}.md": f"# Page {i}\n\nAbout ledgers, {i}.\n" for i in range(6)}
+    pages["docs/z.md"] = "# Ledgers\n\nThe reference.\n"  # written last
+    built(repos, "billing", {**FILES, **pages})
+    found = search("ledgers")
+    assert found[:1][0].page_title == "Ledgers"
+    assert len(found) == 3  # the title match and the first two others
+    assert found.more  # and there are others
+    listed = viewer_client.get("/docs/search", {"query": "ledgers"}).content
+    assert b"More than 3 sections" in listed

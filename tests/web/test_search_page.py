@@ -52,8 +52,8 @@ def test_counts_stop_at_the_cap(viewer_client, repos, db, settings):
     crawl_repo(repos, "many", {"catalog-info.yaml": many_components(30, "svc")})
     settings.GREENROOM_SEARCH_MAX_COUNT = 25
     capped = viewer_client.get("/search?query=svc")
-    assert "More than 25 results" in capped.content.decode()
+    assert "More than 25 entities" in capped.content.decode()
     assert capped.context["paginator"].num_pages == 2  # 26 counted, 20 a page
     settings.GREENROOM_SEARCH_MAX_COUNT = 30
     exact = viewer_client.get("/search?query=svc")
-    assert "30 results for" in exact.content.decode()
+    assert "30 entities for" in exact.content.decode()
