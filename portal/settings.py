@@ -6,6 +6,7 @@ eagerly, DEBUG on). DATABASE_URL and CELERY_BROKER_URL give production behaviour
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -160,10 +161,16 @@ STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Built documentation sites (techdocs/sites.py), one prefix per build.
+    # Built documentation sites (techdocs/sites.py), one prefix per build: a
+    # local folder, or any Django storage backend with its options as JSON (an
+    # object store through django-storages, for example).
     "techdocs": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": DATA_DIR / "techdocs"},
+        "BACKEND": env(
+            "GREENROOM_DOCS_STORAGE", "django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": json.loads(env("GREENROOM_DOCS_STORAGE_OPTIONS"))
+        if env("GREENROOM_DOCS_STORAGE_OPTIONS")
+        else {"location": DATA_DIR / "techdocs"},
     },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
