@@ -46,6 +46,9 @@ class Location(models.Model):
     resolved_branch = models.CharField(max_length=255, blank=True)
     last_commit = models.CharField(max_length=64, blank=True)
     content_hash = models.CharField(max_length=64, blank=True)
+    input_paths = models.JSONField(
+        default=list, blank=True, help_text="The paths the last crawl read."
+    )
     last_error = models.TextField(blank=True)
     last_crawl_started = models.DateTimeField(null=True, blank=True)
     last_crawl_finished = models.DateTimeField(null=True, blank=True)

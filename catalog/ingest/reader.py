@@ -37,6 +37,9 @@ class ReadResult:
     parents: dict[str, str] = field(default_factory=dict)
     remote_targets: dict[str, str] = field(default_factory=dict)
     content_hash: str = ""
+    # Every path the read looked at (descriptors, placeholder files, missing ones):
+    # a push that touches none of them (nor a YAML or JSON file) changes nothing.
+    input_paths: set[str] = field(default_factory=set)
 
 
 def glob_to_regex(pattern: str) -> re.Pattern[str]:
@@ -108,6 +111,7 @@ class LocationReader:
         return self.result
 
     def _read_bytes(self, path: str) -> bytes:
+        self.result.input_paths.add(path)
         data = self.tree.read(path)
         self._hash.update(f"{path}\0{len(data)}\0".encode())
         self._hash.update(data)
@@ -117,6 +121,7 @@ class LocationReader:
         if path in self._seen:
             return
         self._seen.add(path)
+        self.result.input_paths.add(path)
         if parent:
             self.result.parents[path] = parent
         if len(self._seen) > self.max_files:

@@ -185,13 +185,15 @@ class Crawl:
             read = self._read(bare, head)
         finally:
             bare.close()
+        paths = sorted(read.input_paths)
         if not self.force and good and read.content_hash == location.content_hash:
             Entity.objects.filter(location=location).update(last_seen=timezone.now())
-            self._finish(location.status, head, read.content_hash)
+            self._finish(location.status, head, read.content_hash, paths=paths)
             return self._end(CrawlRun.Status.UNCHANGED, ApplyStats(), head.commit)
         stats = self._apply(head, read)
         status = Location.Status.WARNING if stats.errors else Location.Status.OK
-        self._finish(status, head, read.content_hash, error=_summary(stats.problems))
+        error = _summary(stats.problems)
+        self._finish(status, head, read.content_hash, error=error, paths=paths)
         return self._end(CrawlRun.Status.SUCCEEDED, stats, head.commit)
 
     def _read(self, bare: git.Repo, head: gitio.RemoteHead) -> ReadResult:
@@ -227,10 +229,13 @@ class Crawl:
         content_hash: str,
         *,
         error: str = "",
+        paths: list[str] | None = None,
     ) -> None:
         now = timezone.now()
         interval = self.location.refresh_interval or settings.GREENROOM_REFRESH_INTERVAL
+        read = {} if paths is None else {"input_paths": paths}
         Location.objects.filter(pk=self.location.pk).update(
+            **read,
             status=status,
             resolved_branch=head.branch,
             last_commit=head.commit,
