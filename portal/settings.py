@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "catalog",
     "techdocs",
+    "webhooks",
 ]
 
 # Single sign-on: a trusted proxy in front of the portal authenticates people and
@@ -241,6 +242,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.tasks.refresh_due_task",
         "schedule": float(envint("GREENROOM_REFRESH_TICK_SECONDS", 60)),
     },
+    "prune-webhook-deliveries": {
+        "task": "webhooks.tasks.prune_deliveries_task",
+        "schedule": 3600.0,
+    },
 }
 
 # Catalog limits and crawling.
@@ -268,6 +273,18 @@ GREENROOM_AFTER_CRAWL = envlist(
 )
 
 # TechDocs builds: the docs folder exported from git, and the MkDocs process.
+# Webhooks: the largest delivery read (GitHub sends up to 25 MB), how long a
+# rotated secret is still accepted, and how many deliveries each webhook keeps.
+GREENROOM_WEBHOOK_MAX_BODY = envint("GREENROOM_WEBHOOK_MAX_BODY", 25 * 1024 * 1024)
+GREENROOM_WEBHOOK_ROTATION_GRACE = envint("GREENROOM_WEBHOOK_ROTATION_GRACE", 86400)
+GREENROOM_WEBHOOK_KEEP_DELIVERIES = envint("GREENROOM_WEBHOOK_KEEP_DELIVERIES", 500)
+GREENROOM_WEBHOOK_KEEP_DAYS = envint("GREENROOM_WEBHOOK_KEEP_DAYS", 30)
+# The key webhook secrets are sealed with (webhooks/keys.py); empty: SECRET_KEY.
+GREENROOM_SECRETS_KEY = envsecret("GREENROOM_SECRETS_KEY")
+# The portal's address as git hosts reach it, for payload URLs; empty: the
+# address the page was asked for.
+GREENROOM_PUBLIC_URL = env("GREENROOM_PUBLIC_URL").rstrip("/")
+
 GREENROOM_DOCS_MAX_FILES = envint("GREENROOM_DOCS_MAX_FILES", 5000)
 GREENROOM_DOCS_MAX_BYTES = envint("GREENROOM_DOCS_MAX_BYTES", 200 * 1024 * 1024)
 GREENROOM_DOCS_MAX_FILE_BYTES = envint(

@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/catalog/", include("catalog.api.urls")),
     path("api/", include("catalog.api.greenroom_urls")),
     path("docs/", include("techdocs.urls")),
+    path("webhooks/", include("webhooks.urls")),
     path(
         "catalog/<str:namespace>/<str:kind>/<str:name>/docs",
         DocsTabView.as_view(),

@@ -1,0 +1,80 @@
+"""Real deliveries from ../shared/fixtures/webhooks, and signing our own."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES, shared_fixtures
+
+# The fixture folder -> our host kind (Gogs speaks Gitea's dialect).
+KIND_BY_FOLDER = {
+    "github": "github",
+    "gitea": "gitea",
+    "gogs": "gitea",
+    "gitlab": "gitlab",
+    "bitbucket-cloud": "bitbucket-cloud",
+    "bitbucket-server": "bitbucket-server",
+}
+# A host's event header, for bodies recorded without their headers.
+SIGNATURE_HEADER = {
+    "github": "X-Hub-Signature-256",
+    "gitea": "X-Gitea-Signature",
+    "bitbucket-cloud": "X-Hub-Signature",
+    "bitbucket-server": "X-Hub-Signature",
+}
+
+
+@dataclass(frozen=True)
+class Recorded:
+    name: str
+    kind: str
+    body: bytes
+    headers: dict[str, str]
+
+    @property
+    def payload(self) -> dict:
+        return json.loads(self.body)
+
+
+def recorded(name: str) -> Recorded:
+    """One recorded delivery: `github/ping.go-playground`."""
+    base = shared_fixtures("webhooks") / name
+    headers_file = Path(f"{base}.headers.json")
+    headers = json.loads(headers_file.read_text()) if headers_file.exists() else {}
+    kind = KIND_BY_FOLDER[name.split("/")[0]]
+    return Recorded(name, kind, Path(f"{base}.json").read_bytes(), headers)
+
+
+def all_recorded() -> list[str]:
+    """Every body in the folder (names for parametrize; empty when it is absent)."""
+    folder = FIXTURES / "webhooks"
+    if not folder.exists():
+        return []
+    return sorted(
+        str(path.relative_to(folder)).removesuffix(".json")
+        for path in folder.glob("*/*.json")
+        if not path.name.endswith(".headers.json")
+        and path.name != "signature-test-vector.json"
+    )
+
+
+def signed(kind: str, secret: str, body: bytes, headers: dict[str, str]) -> dict:
+    """`headers` plus our own signature of `body` for a host kind."""
+    headers = {k: v for k, v in headers.items() if "signature" not in k.lower()}
+    headers.pop("X-Gitlab-Token", None)
+    if kind == "gitlab":
+        return {**headers, "X-Gitlab-Token": secret}
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    prefix = "" if kind == "gitea" else "sha256="
+    return {**headers, SIGNATURE_HEADER[kind]: prefix + digest}
+
+
+@pytest.fixture
+def need_fixtures() -> Path:
+    return shared_fixtures("webhooks")

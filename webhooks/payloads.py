@@ -1,0 +1,265 @@
+"""A verified delivery's body, read into what Greenroom acts on, per host kind.
+
+Everything here comes from the payload, so from whoever pushed: the repository
+URLs are only used to find our own locations (the crawl always fetches from the
+registered URL), refs and paths are checked and trimmed, and a file list is only
+kept when the host sent it whole.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+ZEROS = "0" * 40
+MAX_FILES = 5000  # paths kept per delivery; more: treated as "unknown"
+MAX_TEXT = 500
+
+
+class PayloadError(ValueError):
+    """The body is not what the host sends; the message says why."""
+
+
+@dataclass(slots=True)
+class RefUpdate:
+    ref: str  # refs/heads/main, refs/tags/v1
+    after: str  # the new commit, "" when deleted
+    before: str = ""
+    deleted: bool = False
+
+    @property
+    def branch(self) -> str | None:
+        return self.ref.removeprefix("refs/heads/") if self.is_branch else None
+
+    @property
+    def is_branch(self) -> bool:
+        return self.ref.startswith("refs/heads/")
+
+
+@dataclass(slots=True)
+class Event:
+    """What a delivery says. `kind`: push, ping or other (`event` names it)."""
+
+    kind: str
+    event: str
+    repository: str = ""  # a display name: owner/repo
+    urls: list[str] = field(default_factory=list)  # to match our locations only
+    updates: list[RefUpdate] = field(default_factory=list)
+    files: list[str] | None = None  # changed paths; None: the host did not say all
+    default_branch: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Event:
+        updates = [RefUpdate(**u) for u in data.get("updates", [])]
+        return cls(**{**data, "updates": updates})
+
+
+def parse(kind: str, headers: Mapping[str, str], body: bytes) -> Event:
+    """The event in a verified body; PayloadError when it is not JSON of that host.
+    Header names are matched in any case."""
+    headers = {name.lower(): value for name, value in headers.items()}
+    payload = _json(headers, body)
+    return {
+        "github": _github,
+        "gitea": _github,  # Gitea, Forgejo and Gogs send GitHub's shape
+        "gitlab": _gitlab,
+        "bitbucket-cloud": _bitbucket_cloud,
+        "bitbucket-server": _bitbucket_server,
+    }[kind](headers, payload)
+
+
+def _json(headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
+    raw = body
+    if headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        # GitHub's "form" content type: the JSON is the `payload` field.
+        try:
+            fields = parse_qs(body.decode("utf-8"), strict_parsing=True)
+        except (UnicodeDecodeError, ValueError):
+            raise PayloadError("the form body cannot be read") from None
+        raw = (fields.get("payload") or [""])[0].encode()
+    try:
+        payload = json.loads(raw)
+    except (UnicodeDecodeError, ValueError):
+        raise PayloadError("the body is not JSON") from None
+    if not isinstance(payload, dict):
+        raise PayloadError("the body is not a JSON object")
+    return payload
+
+
+def _github(headers: Mapping[str, str], payload: dict[str, Any]) -> Event:
+    name = _event_name(headers)
+    repo = _dict(payload.get("repository"))
+    if name == "ping":
+        return Event("ping", name, _text(repo.get("full_name")))
+    if name != "push":
+        return Event("other", name, _text(repo.get("full_name")))
+    ref, after = _ref(payload.get("ref")), _sha(payload.get("after"))
+    deleted = bool(payload.get("deleted")) or after in ("", ZEROS)
+    update = RefUpdate(
+        ref, "" if deleted else after, _sha(payload.get("before")), deleted
+    )
+    commits = _list(payload.get("commits"))
+    complete = (
+        not payload.get("forced") and not payload.get("created") and len(commits) < 2048
+    )
+    return Event(
+        "push",
+        name,
+        _text(repo.get("full_name")),
+        _urls(repo.get(k) for k in ("clone_url", "ssh_url", "html_url", "git_url")),
+        [update],
+        _files(commits) if complete else None,
+        _text(repo.get("default_branch")),
+    )
+
+
+def _gitlab(headers: Mapping[str, str], payload: dict[str, Any]) -> Event:
+    name = _text(headers.get("x-gitlab-event")) or _text(payload.get("object_kind"))
+    kind = _text(payload.get("object_kind") or payload.get("event_name"))
+    project = _dict(payload.get("project")) or _dict(payload.get("repository"))
+    display = _text(project.get("path_with_namespace") or project.get("name"))
+    if kind not in ("push", "tag_push"):
+        return Event("other", name or kind, display)
+    after = _sha(payload.get("after"))
+    deleted = after in ("", ZEROS)
+    update = RefUpdate(
+        _ref(payload.get("ref")),
+        "" if deleted else after,
+        _sha(payload.get("before")),
+        deleted,
+    )
+    commits = _list(payload.get("commits"))
+    total = payload.get("total_commits_count")
+    complete = isinstance(total, int) and total == len(commits) and total > 0
+    urls = [project.get(k) for k in ("git_http_url", "git_ssh_url", "web_url")]
+    repository = _dict(payload.get("repository"))
+    urls += [repository.get(k) for k in ("git_http_url", "git_ssh_url", "homepage")]
+    return Event(
+        "push",
+        name,
+        display,
+        _urls(urls),
+        [update],
+        _files(commits) if complete else None,
+        _text(project.get("default_branch")),
+    )
+
+
+def _bitbucket_cloud(headers: Mapping[str, str], payload: dict[str, Any]) -> Event:
+    name = _text(headers.get("x-event-key"))
+    repo = _dict(payload.get("repository"))
+    full_name = _text(repo.get("full_name"))
+    if name != "repo:push":
+        return Event("other", name, full_name)
+    updates = []
+    for change in _list(_dict(payload.get("push")).get("changes")):
+        new, old = _dict(_dict(change).get("new")), _dict(_dict(change).get("old"))
+        ref = new or old
+        prefix = "refs/tags/" if ref.get("type") == "tag" else "refs/heads/"
+        target = _text(ref.get("name"))
+        if not target:
+            continue
+        updates.append(
+            RefUpdate(
+                _ref(prefix + target),
+                _sha(_dict(new.get("target")).get("hash")) if new else "",
+                _sha(_dict(old.get("target")).get("hash")) if old else "",
+                deleted=not new,
+            )
+        )
+    urls = [_dict(_dict(repo.get("links")).get("html")).get("href")]
+    if full_name:
+        urls.append(f"https://bitbucket.org/{full_name}")
+    return Event("push", name, full_name, _urls(urls), updates, None)
+
+
+def _bitbucket_server(headers: Mapping[str, str], payload: dict[str, Any]) -> Event:
+    name = _text(headers.get("x-event-key") or payload.get("eventKey"))
+    repo = _dict(payload.get("repository"))
+    project = _dict(repo.get("project"))
+    display = "/".join(
+        filter(None, (_text(project.get("key")), _text(repo.get("slug"))))
+    )
+    if name == "diagnostics:ping":
+        return Event("ping", name, display)
+    if name != "repo:refs_changed":
+        return Event("other", name, display)
+    updates = []
+    for change in _list(payload.get("changes")):
+        change = _dict(change)
+        deleted = change.get("type") == "DELETE"
+        updates.append(
+            RefUpdate(
+                _ref(change.get("refId") or _dict(change.get("ref")).get("id")),
+                "" if deleted else _sha(change.get("toHash")),
+                _sha(change.get("fromHash")),
+                deleted,
+            )
+        )
+    clones = _list(_dict(repo.get("links")).get("clone"))
+    return Event(
+        "push", name, display, _urls(_dict(c).get("href") for c in clones), updates
+    )
+
+
+def _event_name(headers: Mapping[str, str]) -> str:
+    for header in (
+        "x-github-event",
+        "x-gitea-event",
+        "x-forgejo-event",
+        "x-gogs-event",
+    ):
+        if value := headers.get(header):
+            return _text(value)
+    return ""
+
+
+def _files(commits: list[Any]) -> list[str] | None:
+    paths: set[str] = set()
+    for commit in commits:
+        commit = _dict(commit)
+        for key in ("added", "removed", "modified"):
+            for path in _list(commit.get(key)):
+                if isinstance(path, str) and path and "\0" not in path:
+                    paths.add(path[:1024])
+        if len(paths) > MAX_FILES:
+            return None
+    return sorted(paths)
+
+
+def _urls(values: Iterator[Any] | list[Any]) -> list[str]:
+    return [v[:2048] for v in values if isinstance(v, str) and v and "\0" not in v]
+
+
+def _ref(value: Any) -> str:
+    ref = _text(value)
+    if not ref.startswith("refs/"):
+        raise PayloadError("the push names no ref")
+    return ref
+
+
+def _sha(value: Any) -> str:
+    text = _text(value).lower()
+    return (
+        text
+        if len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
+        else ""
+    )
+
+
+def _text(value: Any) -> str:
+    return value[:MAX_TEXT].replace("\0", "") if isinstance(value, str) else ""
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []

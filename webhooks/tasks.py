@@ -1,0 +1,41 @@
+"""Celery tasks for webhooks: take ids, call webhooks/processing.py, safe twice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from webhooks.models import Delivery
+from webhooks.processing import process
+
+
+@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+def process_delivery_task(delivery_id: int) -> str | None:
+    # Only a queued delivery is processed: a redelivered task does nothing.
+    delivery = (
+        Delivery.objects.select_related("webhook__location")
+        .filter(pk=delivery_id, verdict=Delivery.Verdict.QUEUED)
+        .first()
+    )
+    if delivery is None:
+        return None
+    return process(delivery).verdict
+
+
+@shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
+def prune_deliveries_task() -> int:
+    """Keep each webhook's last GREENROOM_WEBHOOK_KEEP_DELIVERIES deliveries, and
+    none older than GREENROOM_WEBHOOK_KEEP_DAYS."""
+    keep = settings.GREENROOM_WEBHOOK_KEEP_DELIVERIES
+    cutoff = timezone.now() - timedelta(days=settings.GREENROOM_WEBHOOK_KEEP_DAYS)
+    newest = Delivery.objects.filter(webhook=OuterRef("webhook")).order_by(
+        "-received_at", "-id"
+    )
+    oldest_kept = Subquery(newest.values("received_at")[keep - 1 : keep])
+    old = Delivery.objects.filter(received_at__lt=cutoff)
+    crowded = Delivery.objects.filter(received_at__lt=oldest_kept)
+    return old.delete()[0] + crowded.delete()[0]

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from webhooks import views
+
+app_name = "webhooks"
+
+urlpatterns = [
+    path("", views.WebhookListView.as_view(), name="list"),
+    path("new", views.WebhookCreateView.as_view(), name="new"),
+    path("<uuid:uid>/", views.WebhookDetailView.as_view(), name="detail"),
+    path("<uuid:uid>/rotate", views.WebhookRotateView.as_view(), name="rotate"),
+    path("<uuid:uid>/delete", views.WebhookDeleteView.as_view(), name="delete"),
+    path("<str:kind>/<str:hook>", views.DeliveryEndpoint.as_view(), name="deliver"),
+]

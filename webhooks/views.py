@@ -1,0 +1,176 @@
+"""The delivery endpoint git hosts call, and the portal's webhook pages (thin views)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from django.views.generic import DetailView, ListView
+
+from catalog.models import CrawlRun, Location
+from catalog.roles import EditorRequiredMixin, can_edit
+from webhooks import receive, registry
+from webhooks.models import Delivery, Webhook
+
+DELIVERIES_SHOWN = 50
+
+
+@method_decorator([csrf_exempt, login_not_required], name="dispatch")
+class DeliveryEndpoint(View):
+    """POST /webhooks/<kind>/<hook>: signed deliveries from git hosts."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, kind: str, hook: str) -> HttpResponse:
+        length = request.META.get("CONTENT_LENGTH") or ""
+        answer = receive.receive(
+            kind,
+            hook,
+            request.headers,
+            request.read,  # the raw stream: never request.body or POST
+            int(length) if length.isdigit() else None,
+        )
+        return JsonResponse(answer.body, status=answer.status)
+
+
+class WebhookForm(forms.Form):
+    kind = forms.ChoiceField(label="Git host", choices=Webhook.Kind.choices)
+    location = forms.ModelChoiceField(
+        label="Location",
+        queryset=Location.objects.filter(parent=None),
+        required=False,
+        to_field_name="uid",
+        help_text="One repository…",
+    )
+    owner_url = forms.CharField(
+        label="…or a host organisation",
+        required=False,
+        max_length=2048,
+        help_text="e.g. https://github.com/acme: every location under it.",
+    )
+    host_token = forms.CharField(
+        label="Host token (optional)",
+        required=False,
+        max_length=500,
+        widget=forms.PasswordInput,
+        help_text="GitHub or GitLab: create the hook there too. Used once, not kept.",
+    )
+
+
+class WebhookListView(ListView):
+    template_name = "webhooks/list.html"
+    context_object_name = "webhooks"
+    queryset = Webhook.objects.select_related("location")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(**kwargs) | {
+            "can_edit": can_edit(self.request.user)
+        }
+
+
+class WebhookCreateView(EditorRequiredMixin, View):
+    template_name = "webhooks/new.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        form = WebhookForm(initial={"location": request.GET.get("location")})
+        return render(request, self.template_name, {"form": form})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = WebhookForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                created = registry.create_webhook(
+                    data["kind"],
+                    location=data["location"],
+                    owner_url=data["owner_url"],
+                    user=request.user,
+                    host_token=data["host_token"],
+                    base_url=request.build_absolute_uri("/"),
+                )
+            except registry.WebhookError as exc:
+                form.add_error(None, str(exc))
+            else:
+                return _show_secret(request, created.webhook, created.secret, created)
+        return render(request, self.template_name, {"form": form}, status=400)
+
+
+class WebhookDetailView(DetailView):
+    template_name = "webhooks/detail.html"
+    context_object_name = "webhook"
+    slug_field = slug_url_kwarg = "uid"
+    queryset = Webhook.objects.select_related("location", "created_by")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        webhook = self.object
+        deliveries = list(
+            webhook.deliveries.prefetch_related("crawls__location")[:DELIVERIES_SHOWN]
+        )
+        attach_outcomes(deliveries)
+        return super().get_context_data(**kwargs) | {
+            "deliveries": deliveries,
+            "payload_url": registry.payload_url(
+                webhook, self.request.build_absolute_uri("/")
+            ),
+            "can_edit": can_edit(self.request.user),
+        }
+
+
+class WebhookRotateView(EditorRequiredMixin, View):
+    def post(self, request: HttpRequest, uid: str) -> HttpResponse:
+        webhook = get_object_or_404(Webhook, uid=uid)
+        secret = registry.rotate_secret(webhook)
+        return _show_secret(request, webhook, secret)
+
+
+class WebhookDeleteView(EditorRequiredMixin, View):
+    def post(self, request: HttpRequest, uid: str) -> HttpResponse:
+        webhook = get_object_or_404(Webhook, uid=uid)
+        webhook.delete()
+        messages.success(request, "The webhook was deleted; remove it on the host too.")
+        return redirect("webhooks:list")
+
+
+def _show_secret(
+    request: HttpRequest,
+    webhook: Webhook,
+    secret: str,
+    created: registry.Created | None = None,
+) -> HttpResponse:
+    context = {
+        "webhook": webhook,
+        "secret": secret,
+        "created": created,
+        "payload_url": registry.payload_url(webhook, request.build_absolute_uri("/")),
+    }
+    return render(request, "webhooks/secret.html", context)
+
+
+def attach_outcomes(deliveries: list[Delivery]) -> None:
+    """Set `run` on each crawl a delivery queued: the location's first crawl run
+    since, if any. One query for the page: its locations' runs since the oldest."""
+    crawls = [c for d in deliveries for c in d.crawls.all()]
+    if not crawls:
+        return
+    since = min(c.queued_at for c in crawls)
+    runs: dict[int, list[CrawlRun]] = {}
+    for run in CrawlRun.objects.filter(
+        location_id__in={c.location_id for c in crawls}, started_at__gte=since
+    ).order_by("started_at"):
+        runs.setdefault(run.location_id, []).append(run)
+    for crawl in crawls:
+        crawl.run = next(  # type: ignore[attr-defined]
+            (
+                r
+                for r in runs.get(crawl.location_id, [])
+                if r.started_at >= crawl.queued_at
+            ),
+            None,
+        )
