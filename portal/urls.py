@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/catalog/", include("catalog.api.urls")),
+    path("api/", include("webhooks.api_urls")),
     path("api/", include("catalog.api.greenroom_urls")),
     path("docs/", include("techdocs.urls")),
     path("webhooks/", include("webhooks.urls")),

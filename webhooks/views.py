@@ -154,8 +154,9 @@ def _show_secret(
 
 
 def attach_outcomes(deliveries: list[Delivery]) -> None:
-    """Set `run` on each crawl a delivery queued: the location's first crawl run
-    since, if any. One query for the page: its locations' runs since the oldest."""
+    """Set `run` and `state` on each crawl a delivery queued: the location's first
+    crawl run since, or "up to date" when a crawl since found nothing new (those
+    leave no run). One query for the page: its locations' runs since the oldest."""
     crawls = [c for d in deliveries for c in d.crawls.all()]
     if not crawls:
         return
@@ -166,11 +167,20 @@ def attach_outcomes(deliveries: list[Delivery]) -> None:
     ).order_by("started_at"):
         runs.setdefault(run.location_id, []).append(run)
     for crawl in crawls:
-        crawl.run = next(  # type: ignore[attr-defined]
+        found = next(
             (
                 r
                 for r in runs.get(crawl.location_id, [])
                 if r.started_at >= crawl.queued_at
             ),
             None,
+        )
+        finished = crawl.location.last_crawl_finished
+        crawl.run = found  # type: ignore[attr-defined]
+        crawl.state = (  # type: ignore[attr-defined]
+            found.status
+            if found
+            else "up-to-date"
+            if finished and finished >= crawl.queued_at
+            else "queued"
         )
