@@ -9,6 +9,7 @@ other address Greenroom calls.
 
 from __future__ import annotations
 
+import http.client
 import json
 import urllib.error
 import urllib.request
@@ -21,6 +22,7 @@ from catalog.urlpolicy import UrlRefused
 
 TIMEOUT_SECONDS = 10
 MAX_ANSWER = 1024 * 1024
+MAX_HOOK_ID = 100  # Webhook.host_hook_id
 
 
 class HostError(Exception):
@@ -37,6 +39,8 @@ def create_hook(
     token: str,
 ) -> HostHook:  # fmt: skip
     """Create a push hook on the host for a repository (or an organisation/group)."""
+    if not (token.isascii() and token.isprintable() and " " not in token):
+        raise HostError("the token is not valid (printable ASCII, no spaces)")
     base, path = _api_base(kind, scope_url)
     if kind == "github":
         route = f"/orgs/{quote(path.split('/')[0])}/hooks" if organisation else (
@@ -75,8 +79,11 @@ def create_hook(
         raise HostError("hooks can be created on GitHub and GitLab only")
     answer = _post(base + route, body, headers)
     hook_id = answer.get("id")
-    if not isinstance(hook_id, int | str):
-        raise HostError("the host answered without a hook id")
+    usable = (isinstance(hook_id, int) and not isinstance(hook_id, bool)) or (
+        isinstance(hook_id, str) and 0 < len(hook_id) <= MAX_HOOK_ID
+    )
+    if not usable or len(str(hook_id)) > MAX_HOOK_ID:
+        raise HostError("the host answered without a usable hook id")
     return HostHook(str(hook_id))
 
 
@@ -84,7 +91,7 @@ def _api_base(kind: str, scope_url: str) -> tuple[str, str]:
     """The host's API root and the repository's (or organisation's) path."""
     parts = urlsplit(scope_url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise HostError("hooks can be created for https:// repository URLs only")
+        raise HostError("hooks can be created for http(s):// repository URLs only")
     path = parts.path.strip("/").removesuffix(".git")
     if not path:
         raise HostError("the URL names no repository or organisation")
@@ -120,6 +127,8 @@ def _post(url: str, body: dict[str, Any], headers: dict[str, str]) -> dict[str, 
             data = response.read(MAX_ANSWER + 1)
     except urllib.error.HTTPError as exc:
         raise HostError(f"the host answered {exc.code} {exc.reason}") from None
+    except (ValueError, http.client.HTTPException):  # never quote the request
+        raise HostError("the request to the host could not be sent") from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise HostError(f"the host could not be reached: {reason}") from None

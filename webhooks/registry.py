@@ -7,7 +7,6 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -51,34 +50,29 @@ def create_webhook(
             "the organisation must be a URL like https://github.com/acme"
         )
     secret = keys.new_secret()
-    with transaction.atomic():
-        webhook = Webhook.objects.create(
-            kind=kind,
-            location=location,
-            owner_url=owner_url,
-            sealed_secret=keys.seal(secret),
-            created_by=user if getattr(user, "is_authenticated", False) else None,
-        )
-        host_hook = ""
-        if host_token:
-            scope = location.url if location else owner_url
-            try:
-                made = hostapi.create_hook(
-                    kind,
-                    scope,
-                    organisation=location is None,
-                    payload_url=payload_url(webhook, base_url),
-                    secret=secret,
-                    token=host_token,
-                )
-            except hostapi.HostError as exc:
-                raise WebhookError(
-                    f"the hook could not be made on the host: {exc}"
-                ) from None
-            host_hook = made.id
-            Webhook.objects.filter(pk=webhook.pk).update(host_hook_id=host_hook)
-            webhook.host_hook_id = host_hook
-    return Created(webhook, secret, host_hook)
+    webhook = Webhook(
+        kind=kind,
+        location=location,
+        owner_url=owner_url,
+        sealed_secret=keys.seal(secret),
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    if host_token:  # first on the host (no transaction held open meanwhile)
+        try:
+            made = hostapi.create_hook(
+                kind,
+                location.url if location else owner_url,
+                organisation=location is None,
+                payload_url=payload_url(webhook, base_url),
+                secret=secret,
+                token=host_token,
+            )
+        except hostapi.HostError as exc:
+            message = f"the hook could not be made on the host: {exc}"
+            raise WebhookError(message) from None
+        webhook.host_hook_id = made.id
+    webhook.save()
+    return Created(webhook, secret, webhook.host_hook_id)
 
 
 def rotate_secret(webhook: Webhook) -> str:
