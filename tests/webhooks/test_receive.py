@@ -336,3 +336,22 @@ def test_an_organisation_webhook_reaches_every_location_under_it(
     assert (
         Entity.objects.get(name="billing").processed["metadata"]["description"] == "v2"
     )
+
+
+def test_old_and_surplus_deliveries_are_pruned(billing, github, settings):
+    from webhooks.tasks import prune_deliveries_task
+
+    settings.GREENROOM_WEBHOOK_KEEP_DELIVERIES = 3
+    settings.GREENROOM_WEBHOOK_KEEP_DAYS = 30
+    for _ in range(5):
+        github.post(b"{}", secret="forged")
+    other = create_webhook("gitlab", location=billing[1]).webhook
+    Delivery.objects.create(
+        webhook=other, status_code=403, verdict="rejected", detail="old",
+        received_at=timezone.now() - timedelta(days=31),
+    )  # fmt: skip
+    Delivery.objects.create(webhook=other, status_code=403, verdict="rejected")
+    newest = list(github.webhook.deliveries.values_list("pk", flat=True)[:3])
+    assert prune_deliveries_task() == 3
+    assert list(github.webhook.deliveries.values_list("pk", flat=True)) == newest
+    assert other.deliveries.count() == 1
