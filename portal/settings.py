@@ -246,6 +246,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webhooks.tasks.prune_deliveries_task",
         "schedule": 3600.0,
     },
+    "requeue-stuck-webhook-deliveries": {
+        "task": "webhooks.tasks.requeue_stuck_deliveries_task",
+        "schedule": 60.0,
+    },
 }
 
 # Catalog limits and crawling.

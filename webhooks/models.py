@@ -87,6 +87,8 @@ class Delivery(models.Model):
 
     class Verdict(models.TextChoices):
         QUEUED = "queued", "Queued"
+        PROCESSING = "processing", "Processing"
+        UNAVAILABLE = "unavailable", "Queue unavailable"  # 503: the host retries
         CRAWLED = "crawled", "Crawl queued"
         SKIPPED = "skipped", "Skipped"
         IGNORED = "ignored", "Ignored"

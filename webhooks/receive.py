@@ -5,7 +5,8 @@
 3. Verify the signature or token against the raw bytes, in constant time
    (401 nothing to check, 403 wrong or stale).
 4. Read the JSON (400), record the delivery once per delivery id (a second one is
-   a duplicate and changes nothing), and queue the work for a worker: 202.
+   a duplicate and changes nothing), and queue the work for a worker: 202 (503
+   when the queue cannot be reached: the host retries, and the retry is taken).
 
 No git, no matching of locations, nothing slow: the answer says only whether the
 delivery was taken, never which repositories exist.
@@ -22,6 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.datastructures import CaseInsensitiveMapping
+from kombu.exceptions import KombuError
 
 from webhooks import payloads
 from webhooks.keys import UnreadableSecret
@@ -114,10 +116,19 @@ def _accept(
                 ref=update.ref[:255] if update else "",
                 commit=update.after if update else "",
             )
-            transaction.on_commit(lambda: process_delivery_task.delay(delivery.pk))
     except IntegrityError:  # the same delivery id again, maybe at the same time
         reason = "this delivery was received before"
         return _record(webhook, headers, 200, "duplicate", reason, event)
+    try:
+        process_delivery_task.delay(delivery.pk)
+    except (KombuError, OSError):
+        # Not queued: say so, and free the delivery id, so that the host's
+        # retry (same id) is taken rather than called a duplicate.
+        reason = "the task queue is unavailable; deliver again later"
+        Delivery.objects.filter(pk=delivery.pk).update(
+            dedupe_key=None, status_code=503, verdict="unavailable", detail=reason
+        )
+        return Answer(503, {"error": reason})
     return Answer(202, {"status": "queued", "delivery": delivery.pk})
 
 

@@ -12,18 +12,32 @@ from django.utils import timezone
 from webhooks.models import Delivery
 from webhooks.processing import process
 
+STUCK_AFTER = timedelta(seconds=120)  # past the processing task's hard limit
+
 
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
 def process_delivery_task(delivery_id: int) -> str | None:
-    # Only a queued delivery is processed: a redelivered task does nothing.
-    delivery = (
-        Delivery.objects.select_related("webhook__location")
-        .filter(pk=delivery_id, verdict=Delivery.Verdict.QUEUED)
-        .first()
-    )
-    if delivery is None:
+    # Claimed by one task only: a redelivered or re-queued copy does nothing.
+    queued = Delivery.objects.filter(pk=delivery_id, verdict=Delivery.Verdict.QUEUED)
+    if not queued.update(verdict=Delivery.Verdict.PROCESSING):
         return None
+    delivery = Delivery.objects.select_related("webhook__location").get(pk=delivery_id)
     return process(delivery).verdict
+
+
+@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+def requeue_stuck_deliveries_task() -> int:
+    """Deliveries taken but never processed (the web process died before it could
+    queue them, or a worker died while processing): queue them again."""
+    stuck = Delivery.objects.filter(
+        verdict__in=[Delivery.Verdict.QUEUED, Delivery.Verdict.PROCESSING],
+        received_at__lt=timezone.now() - STUCK_AFTER,
+    )
+    ids = list(stuck.values_list("pk", flat=True)[:1000])
+    Delivery.objects.filter(pk__in=ids).update(verdict=Delivery.Verdict.QUEUED)
+    for pk in ids:
+        process_delivery_task.delay(pk)
+    return len(ids)
 
 
 @shared_task(acks_late=True, soft_time_limit=300, time_limit=360)

@@ -355,3 +355,56 @@ def test_old_and_surplus_deliveries_are_pruned(billing, github, settings):
     assert prune_deliveries_task() == 3
     assert list(github.webhook.deliveries.values_list("pk", flat=True)) == newest
     assert other.deliveries.count() == 1
+
+
+@pytest.fixture
+def broker_down():
+    """The real Celery app publishing to a broker nobody listens on."""
+    from portal.celery import app
+
+    conf = app.conf
+    saved = (conf.broker_url, conf.broker_write_url, conf.task_publish_retry)
+    conf.task_always_eager = False
+    conf.broker_url = conf.broker_write_url = "redis://127.0.0.1:9/0"
+    conf.task_publish_retry = False
+    app._pool, app.amqp._producer_pool = None, None
+    yield
+    conf.broker_url, conf.broker_write_url, conf.task_publish_retry = saved
+    app._pool, app.amqp._producer_pool = None, None
+
+
+def test_a_delivery_that_cannot_be_queued_is_503_and_its_retry_is_taken(
+    billing, github, broker_down, django_capture_on_commit_callbacks
+):
+    from portal.celery import app
+
+    repo, _ = billing
+    body = github_push(repo.url, ref="refs/heads/main", before="", after=repo.head())
+    failed = github.post(body, delivery="retry-me")
+    assert failed.status_code == 503
+    first = Delivery.objects.get()
+    assert (first.verdict, first.dedupe_key) == ("unavailable", None)
+    app.conf.task_always_eager = True  # the queue is back
+    with django_capture_on_commit_callbacks(execute=True):
+        again = github.post(body, delivery="retry-me")
+    assert again.status_code == 202  # not a duplicate
+    assert Delivery.objects.filter(delivery_id="retry-me", verdict="skipped").exists()
+
+
+def test_stuck_deliveries_are_queued_again(
+    billing, github, django_capture_on_commit_callbacks
+):
+    from webhooks.tasks import requeue_stuck_deliveries_task
+
+    repo, _ = billing
+    body = github_push(repo.url, ref="refs/heads/main", before="", after=repo.head())
+    github.post(body)
+    delivery = Delivery.objects.get()
+    old = timezone.now() - timedelta(minutes=5)
+    # As if the web process died before queueing it (or a worker mid-way).
+    Delivery.objects.filter(pk=delivery.pk).update(
+        verdict="processing", received_at=old
+    )
+    assert requeue_stuck_deliveries_task() == 1
+    assert Delivery.objects.get(pk=delivery.pk).verdict == "skipped"  # already at it
+    assert requeue_stuck_deliveries_task() == 0
