@@ -335,7 +335,8 @@ def since(moment: dt.datetime | None, wall: float) -> float | None:
 def wait_processed(ids: list[str], timeout: float, what: str) -> float:
     from webhooks.models import Delivery
 
-    queued = Delivery.objects.filter(delivery_id__in=ids, verdict="queued")
+    waiting = ["queued", "processing"]
+    queued = Delivery.objects.filter(delivery_id__in=ids, verdict__in=waiting)
     return crawl.wait_for(lambda: not queued.exists(), timeout, what, interval=0.02)
 
 
@@ -753,7 +754,8 @@ def concurrent_phase(
     crawl.wait_for(lambda: runs.count() >= n, timeout, "the concurrent CrawlRuns")
     last_run = max(r.finished_at for r in runs)
     found = verdicts(ids)
-    lost = n - recorded + sum(v for k, v in found.items() if k == "queued")
+    unprocessed = sum(v for k, v in found.items() if k in ("queued", "processing"))
+    lost = n - recorded + unprocessed
     result = {
         "deliveries": n,
         "others_cores_before": others,
