@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from audit import log as audit
 from catalog.ingest.apply import apply_read, new_etag, revision
 from catalog.ingest.generated import DEFAULT_PATH
 from catalog.ingest.git import is_valid_branch
@@ -57,8 +58,18 @@ def register_location(
             url=target.url, branch=target.branch, path=target.path
         )
         if created:
+            audit.record("location.register", str(location), location=str(location.uid))
             enqueue_crawl(location.pk)
     return location, created
+
+
+def refresh_location(location: Location) -> None:
+    """Crawl a location again now, even if its commit did not move."""
+    from catalog.tasks import enqueue_crawl
+
+    with transaction.atomic():
+        audit.record("location.refresh", str(location), location=str(location.uid))
+        enqueue_crawl(location.pk, force=True)
 
 
 def register_many(targets: list[Target]) -> list[Location]:
@@ -76,6 +87,10 @@ def register_many(targets: list[Target]) -> list[Location]:
             Location(url=u, branch=b, path=p) for u, b, p in sorted(wanted - existing)
         ]
         Location.objects.bulk_create(created, batch_size=1000)  # sets ids (RETURNING)
+        audit.record_many(
+            "location.register",
+            [(str(location), {"location": str(location.uid)}) for location in created],
+        )
         for location in created:
             enqueue_crawl(location.pk)
     return created
@@ -95,6 +110,14 @@ def retarget_location(location: Location, target: Target) -> bool:
         return False
     mirror = mirror_path(location)
     with transaction.atomic():
+        audit.record(
+            "location.update",
+            str(location),
+            location=str(location.uid),
+            url=target.url,
+            branch=target.branch,
+            path=target.path,
+        )
         Location.objects.filter(pk=location.pk).update(
             url=target.url,
             branch=target.branch,
@@ -120,6 +143,7 @@ def delete_entity(entity: Entity) -> None:
     """
     location = entity.location
     with transaction.atomic():
+        audit.record("entity.delete", entity.ref, location=str(location.uid))
         revision(entity, EntityRevision.Action.REMOVED, location, entity.commit).save()
         # Relations it produced leave the other side's body too (e.g. `ownerOf` on
         # its owner): those bodies change, so do their etags.
@@ -140,6 +164,7 @@ def unregister_location(location: Location) -> None:
         unregister_location(child)
     mirror = mirror_path(location)
     with transaction.atomic():
+        audit.record("location.unregister", str(location), location=str(location.uid))
         apply_read(
             location,
             commit=location.last_commit,

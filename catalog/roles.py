@@ -1,4 +1,5 @@
-"""Roles: viewers read everything, editors also register and refresh, admins all.
+"""Roles: viewers read everything, compliance staff also read the audit log,
+editors also register and refresh, admins all.
 
 Roles are Django groups holding model permissions, so the admin can grant them and
 `user.has_perm` answers on every request; superusers are admins.
@@ -15,36 +16,51 @@ from django.contrib.auth.models import (
     Group,
     Permission,
 )
+from django.db import transaction
+
+from audit import log as audit
 
 VIEWER = "viewer"
+COMPLIANCE = "compliance"
 EDITOR = "editor"
 ADMIN = "admin"
-ROLES = (VIEWER, EDITOR, ADMIN)
+ROLES = (VIEWER, COMPLIANCE, EDITOR, ADMIN)
 
 EDIT_PERMISSION = "catalog.change_location"
 EDITOR_PERMISSIONS = ("add_location", "change_location", "delete_location")
+AUDIT_PERMISSION = "audit.view_audit_log"
 
 
 def can_edit(user: AbstractBaseUser | AnonymousUser) -> bool:
     return user.has_perm(EDIT_PERMISSION)
 
 
+def can_audit(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """Compliance staff and admins read the audit log."""
+    return user.has_perm(AUDIT_PERMISSION)
+
+
 def role_of(user: Any) -> str:
     if user.is_superuser:
         return ADMIN
-    return EDITOR if can_edit(user) else VIEWER
+    if can_edit(user):
+        return EDITOR
+    return COMPLIANCE if can_audit(user) else VIEWER
 
 
 def ensure_groups() -> dict[str, Group]:
-    """The viewer and editor groups, created with their permissions if missing."""
-    viewer, _ = Group.objects.get_or_create(name=VIEWER)
-    editor, _ = Group.objects.get_or_create(name=EDITOR)
-    editor.permissions.set(
+    """The role groups, created with their permissions if missing."""
+    groups = {role: Group.objects.get_or_create(name=role)[0] for role in ROLES[:3]}
+    groups[EDITOR].permissions.set(
         Permission.objects.filter(
             content_type__app_label="catalog", codename__in=EDITOR_PERMISSIONS
         )
     )
-    return {VIEWER: viewer, EDITOR: editor}
+    app, codename = AUDIT_PERMISSION.split(".")
+    groups[COMPLIANCE].permissions.set(
+        Permission.objects.filter(content_type__app_label=app, codename=codename)
+    )
+    return groups
 
 
 def grant_role(user: Any, role: str) -> None:
@@ -52,10 +68,19 @@ def grant_role(user: Any, role: str) -> None:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
     groups = ensure_groups()
-    user.is_superuser = user.is_staff = role == ADMIN
-    user.save(update_fields=["is_superuser", "is_staff"])
-    user.groups.remove(*groups.values())
-    user.groups.add(groups[EDITOR if role == EDITOR else VIEWER])
+    with transaction.atomic():
+        user.is_superuser = user.is_staff = role == ADMIN
+        user.save(update_fields=["is_superuser", "is_staff"])
+        user.groups.remove(*groups.values())
+        user.groups.add(groups[VIEWER if role == ADMIN else role])
+        audit.record("role.change", user.get_username(), role=role)
+
+
+class AuditorRequiredMixin(PermissionRequiredMixin):
+    """The audit log and other compliance views: compliance staff and admins."""
+
+    permission_required = AUDIT_PERMISSION
+    raise_exception = True
 
 
 class EditorRequiredMixin(PermissionRequiredMixin):

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "catalog",
     "techdocs",
     "webhooks",
+    "audit",
 ]
 
 # Single sign-on: a trusted proxy in front of the portal authenticates people and
@@ -100,6 +101,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     *(["portal.sso.HeaderUserMiddleware"] if SSO_HEADER else []),
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "audit.log.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from audit.views import AuditListView
+from catalog.api.urls import api
 from techdocs.views import DocsTabView
 
 urlpatterns = [
@@ -10,9 +12,11 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/catalog/", include("catalog.api.urls")),
     path("api/", include("webhooks.api_urls")),
+    path("api/audit", api(AuditListView), name="audit-api"),
     path("api/", include("catalog.api.greenroom_urls")),
     path("docs/", include("techdocs.urls")),
     path("webhooks/", include("webhooks.urls")),
+    path("audit/", include("audit.urls")),
     path(
         "catalog/<str:namespace>/<str:kind>/<str:name>/docs",
         DocsTabView.as_view(),

@@ -62,7 +62,7 @@ class WebhookDetailView(CatalogView):
         return Response(_webhook(_find(uid), request))
 
     def delete(self, request: Request, uid: str) -> Response:
-        _find(uid).delete()
+        registry.delete_webhook(_find(uid))
         return Response(status=204)
 
 

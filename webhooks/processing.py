@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from audit import log as audit
 from catalog.models import Location
 from catalog.tasks import enqueue_crawl
 from techdocs.models import DocsSite
@@ -37,9 +38,16 @@ def process(delivery: Delivery) -> Delivery:
             crawled.append(location)
             reason = "crawl queued"
         reasons.append(f"{location.url}: {reason}")
-    with transaction.atomic():
+    with transaction.atomic(), audit.acting(f"webhook {webhook.uid}", "webhook"):
         for location in crawled:
             DeliveryCrawl.objects.create(delivery=delivery, location=location)
+            audit.record(
+                "location.refresh",
+                str(location),
+                location=str(location.uid),
+                delivery=delivery.delivery_id,
+                commit=event.updates[0].after if event.updates else "",
+            )
             enqueue_crawl(location.pk)
         verdict = "crawled" if crawled else _quiet_verdict(reasons)
         return _done(delivery, verdict, "\n".join(reasons))

@@ -7,12 +7,14 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from audit import log as audit
 from catalog.models import Location
 from webhooks import hostapi, keys
-from webhooks.matching import owner_key, repository_key
+from webhooks.matching import owner_key
 from webhooks.models import Webhook
 
 
@@ -71,7 +73,15 @@ def create_webhook(
             message = f"the hook could not be made on the host: {exc}"
             raise WebhookError(message) from None
         webhook.host_hook_id = made.id
-    webhook.save()
+    with transaction.atomic():
+        webhook.save()
+        audit.record(
+            "webhook.create",
+            webhook.scope,
+            webhook=str(webhook.uid),
+            kind=kind,
+            on_host=bool(webhook.host_hook_id),
+        )
     return Created(webhook, secret, webhook.host_hook_id)
 
 
@@ -81,14 +91,22 @@ def rotate_secret(webhook: Webhook) -> str:
     secret = keys.new_secret()
     now = timezone.now()
     grace = timedelta(seconds=settings.GREENROOM_WEBHOOK_ROTATION_GRACE)
-    Webhook.objects.filter(pk=webhook.pk).update(
-        sealed_secret=keys.seal(secret),
-        previous_sealed_secret=webhook.sealed_secret,
-        previous_valid_until=now + grace,
-        rotated_at=now,
-    )
+    with transaction.atomic():
+        Webhook.objects.filter(pk=webhook.pk).update(
+            sealed_secret=keys.seal(secret),
+            previous_sealed_secret=webhook.sealed_secret,
+            previous_valid_until=now + grace,
+            rotated_at=now,
+        )
+        audit.record("webhook.rotate", webhook.scope, webhook=str(webhook.uid))
     webhook.refresh_from_db()
     return secret
+
+
+def delete_webhook(webhook: Webhook) -> None:
+    with transaction.atomic():
+        audit.record("webhook.delete", webhook.scope, webhook=str(webhook.uid))
+        webhook.delete()
 
 
 def payload_url(webhook: Webhook, base_url: str = "") -> str:
@@ -96,9 +114,3 @@ def payload_url(webhook: Webhook, base_url: str = "") -> str:
     base = settings.GREENROOM_PUBLIC_URL or base_url.rstrip("/")
     path = reverse("webhooks:deliver", args=[webhook.kind, webhook.uid])
     return f"{base}{path}"
-
-
-def scope_key(webhook: Webhook) -> str:
-    return repository_key(webhook.location.url) if webhook.location else owner_key(
-        webhook.owner_url
-    )  # fmt: skip

@@ -132,8 +132,7 @@ class WebhookRotateView(EditorRequiredMixin, View):
 
 class WebhookDeleteView(EditorRequiredMixin, View):
     def post(self, request: HttpRequest, uid: str) -> HttpResponse:
-        webhook = get_object_or_404(Webhook, uid=uid)
-        webhook.delete()
+        registry.delete_webhook(get_object_or_404(Webhook, uid=uid))
         messages.success(request, "The webhook was deleted; remove it on the host too.")
         return redirect("webhooks:list")
 

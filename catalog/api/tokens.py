@@ -7,9 +7,10 @@ import secrets
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
+from audit import log as audit
 from catalog.models import ApiToken
 
 PREFIX = "gr_"
@@ -22,13 +23,20 @@ def digest(token: str) -> str:
 def issue_token(user: Any, name: str, *, write: bool = False) -> tuple[ApiToken, str]:
     """A new token for `user`; the returned text is the only copy there will be."""
     text = PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(
-        user=user,
-        name=name[:100] or "token",
-        scope=ApiToken.Scope.WRITE if write else ApiToken.Scope.READ,
-        prefix=text[:10],
-        digest=digest(text),
-    )
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            name=name[:100] or "token",
+            scope=ApiToken.Scope.WRITE if write else ApiToken.Scope.READ,
+            prefix=text[:10],
+            digest=digest(text),
+        )
+        audit.record(
+            "token.create",
+            f"{user.get_username()}: {token.name}",
+            prefix=token.prefix,
+            scope=token.scope,
+        )
     return token, text
 
 
@@ -65,8 +73,12 @@ def find_token(text: str) -> ApiToken | None:
 
 
 def revoke_token(user: Any, token_id: int) -> bool:
-    return bool(
-        ApiToken.objects.filter(pk=token_id, user=user, revoked_at=None).update(
-            revoked_at=timezone.now()
+    with transaction.atomic():
+        live = ApiToken.objects.filter(pk=token_id, user=user, revoked_at=None)
+        token = live.first()
+        if token is None or not live.update(revoked_at=timezone.now()):
+            return False
+        audit.record(
+            "token.revoke", f"{user.get_username()}: {token.name}", prefix=token.prefix
         )
-    )
+    return True

@@ -35,13 +35,13 @@ from catalog.locations import (
     RegistrationError,
     Target,
     delete_entity,
+    refresh_location,
     register_location,
     retarget_location,
     unregister_location,
 )
 from catalog.models import Entity, Location
 from catalog.serialize import served_text, with_bodies
-from catalog.tasks import enqueue_crawl
 from catalog.urlpolicy import UrlRefused
 
 MAX_ANCESTRY = 32  # Location entities naming Location entities: a deep chain is a loop
@@ -273,7 +273,7 @@ class LocationListView(CatalogView):
         if not created:
             if conflict == "reject":
                 raise ConflictError(f"Location url:{target} already exists")
-            enqueue_crawl(location.pk, force=True)
+            refresh_location(location)
         return Response(
             {"location": locations.location_json(location), "entities": []}, status=201
         )
@@ -384,14 +384,11 @@ class RefreshView(CatalogView):
         ref = body.get("entityRef") if isinstance(body, dict) else None
         if not isinstance(ref, str) or not ref:
             raise InputError("entityRef must be an entity reference string")
-        location_id = (
-            Entity.objects.filter(ref=ref.lower())
-            .values_list("location_id", flat=True)
-            .first()
-        )
-        if location_id is None:
+        entity = Entity.objects.select_related("location").filter(ref=ref.lower())
+        location = next((e.location for e in entity), None)
+        if location is None:
             raise NotFoundError(f"Failed to schedule {ref} for refresh")
-        enqueue_crawl(location_id, force=True)
+        refresh_location(location)
         return Response(status=200)
 
 

@@ -12,10 +12,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 from django.views.generic import DetailView, ListView
 
-from catalog.locations import unregister_location
+from catalog.locations import refresh_location, unregister_location
 from catalog.models import CrawlRun, Entity, Location, ProcessingError
 from catalog.roles import EditorRequiredMixin, can_edit
-from catalog.tasks import enqueue_crawl
 
 ENTITIES_SHOWN = 500
 
@@ -81,7 +80,7 @@ class LocationDetailView(DetailView):
 class LocationRefreshView(EditorRequiredMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         location = get_object_or_404(Location, pk=pk)
-        enqueue_crawl(location.pk, force=True)
+        refresh_location(location)
         messages.success(request, "A fresh crawl has been queued.")
         return redirect("catalog:location-detail", pk=location.pk)
 
