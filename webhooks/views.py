@@ -44,7 +44,7 @@ class WebhookForm(forms.Form):
     kind = forms.ChoiceField(label="Git host", choices=Webhook.Kind.choices)
     location = forms.ModelChoiceField(
         label="Location",
-        queryset=Location.objects.filter(parent=None),
+        queryset=Location.objects.order_by("url"),
         required=False,
         to_field_name="uid",
         help_text="One repository…",
