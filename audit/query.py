@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -13,7 +12,6 @@ from audit.models import AuditEntry
 
 FILTERS = ("action", "actor", "source", "target", "since", "until")
 COLUMNS = ("at", "actor", "source", "address", "action", "target", "details")
-FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run these
 
 
 class FilterError(ValueError):
@@ -65,22 +63,9 @@ def as_json(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
-def csv_lines(rows: QuerySet[AuditEntry]) -> Iterator[str]:
-    """The entries as CSV for a spreadsheet: a header, UTF-8 with a BOM, and no
-    cell that a spreadsheet would take for a formula."""
-
-    class Line:
-        def write(self, text: str) -> str:
-            return text
-
-    writer = csv.writer(Line())
-    yield "\ufeff" + writer.writerow(COLUMNS)
+def csv_rows(rows: QuerySet[AuditEntry]) -> Iterator[list[Any]]:
+    """The entries as spreadsheet rows (COLUMNS), details as `key=value, ...`."""
     for entry in rows.iterator(chunk_size=2000):
         data = as_json(entry)
         data["details"] = ", ".join(f"{k}={v}" for k, v in entry.details.items())
-        yield writer.writerow([_cell(data[column]) for column in COLUMNS])
-
-
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA) else text
+        yield [data[column] for column in COLUMNS]

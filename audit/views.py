@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.generic import ListView
 from drf_spectacular.utils import extend_schema_view
 from rest_framework.exceptions import PermissionDenied
@@ -19,6 +18,7 @@ from catalog.api import params
 from catalog.api.base import CatalogView
 from catalog.api.errors import InputError
 from catalog.roles import AuditorRequiredMixin, can_audit
+from portal import spreadsheet
 
 
 class AuditLogView(AuditorRequiredMixin, ListView):
@@ -37,7 +37,8 @@ class AuditLogView(AuditorRequiredMixin, ListView):
         else:
             self.error = ""
             if request.GET.get("format") == "csv":
-                return _csv(self.rows)
+                rows = query.csv_rows(self.rows)
+                return spreadsheet.response("audit", query.COLUMNS, rows)
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> Any:
@@ -54,15 +55,6 @@ class AuditLogView(AuditorRequiredMixin, ListView):
             "sources": AuditEntry.Source.choices,
             "error": self.error,
         }
-
-
-def _csv(rows: Any) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(
-        query.csv_lines(rows), content_type="text/csv; charset=utf-8"
-    )
-    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-    response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
-    return response
 
 
 @extend_schema_view(get=schema.AUDIT)

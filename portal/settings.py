@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "techdocs",
     "webhooks",
     "audit",
+    "compliance",
 ]
 
 # Single sign-on: a trusted proxy in front of the portal authenticates people and

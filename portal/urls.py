@@ -17,6 +17,7 @@ urlpatterns = [
     path("docs/", include("techdocs.urls")),
     path("webhooks/", include("webhooks.urls")),
     path("audit/", include("audit.urls")),
+    path("", include("compliance.urls")),
     path(
         "catalog/<str:namespace>/<str:kind>/<str:name>/docs",
         DocsTabView.as_view(),

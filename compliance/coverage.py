@@ -1,0 +1,169 @@
+"""Ownership coverage: the catalog's gaps, each as a query, counted and listed.
+
+Each check is a queryset of the entity summaries (or, for dangling relations, the
+relations) that have the problem, so the dashboard counts it per kind and per
+owning group with one grouped query, and the lists page through the same rows.
+Refs are lower-case everywhere, and a ref names its kind (`group:default/x`), so
+"is this owner a group or a user in the catalog" is an index lookup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+
+from catalog.descriptor.refs import RefError, parse_ref
+from catalog.models import Entity, EntitySummary, Relation
+
+UNOWNED_KINDS = ("group", "user", "location")  # no spec.owner in their schema
+OWNER_KINDS = ("group:", "user:")
+DEPRECATED = "deprecated"
+# Relations whose target must exist, in the direction the descriptor wrote them.
+CHECKED_RELATIONS = ("dependsOn", "partOf", "providesApi", "consumesApi")
+TOP_OWNERS = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    key: str
+    title: str
+    explanation: str
+    relations: bool = False  # counts relations, not entities
+
+
+CHECKS = {
+    check.key: check
+    for check in (
+        Check(
+            "no-owner",
+            "No owner",
+            "Entities of any kind but Group, User and Location without spec.owner "
+            "(Backstage's own kinds must have one; templates and others may not).",
+        ),
+        Check(
+            "unknown-owner",
+            "Owner not in the catalog",
+            "spec.owner names no Group or User in the catalog.",
+        ),
+        Check(
+            "owner-without-members",
+            "Owned by a group without members",
+            "The owning Group exists but has no members.",
+        ),
+        Check(
+            "orphaned",
+            "Orphaned",
+            "The Location entity that emitted it is no longer in the catalog.",
+        ),
+        Check(
+            "dangling",
+            "Dangling relations",
+            "dependsOn, system or domain (partOf), providesApi or consumesApi "
+            "pointing at nothing in the catalog.",
+            relations=True,
+        ),
+        Check(
+            "deprecated-in-use",
+            "Deprecated, still depended upon",
+            "Lifecycle deprecated, and something still dependsOn it.",
+        ),
+    )
+}
+
+
+def _exists(ref: Any) -> Exists:
+    return Exists(Entity.objects.filter(ref=ref))
+
+
+def rows(key: str) -> QuerySet[Any]:
+    """The summaries (or relations) failing check `key`; KeyError if unknown."""
+    summaries = EntitySummary.objects.all()
+    if key == "no-owner":
+        return summaries.exclude(kind__in=UNOWNED_KINDS).filter(owner_ref="")
+    if key == "unknown-owner":
+        named = ~Q(owner_ref="")
+        is_person_or_team = Q(owner_ref__startswith=OWNER_KINDS[0]) | Q(
+            owner_ref__startswith=OWNER_KINDS[1]
+        )
+        return summaries.filter(named).filter(
+            ~is_person_or_team | ~_exists(OuterRef("owner_ref"))
+        )
+    if key == "owner-without-members":
+        members = Relation.objects.filter(
+            source_ref=OuterRef("owner_ref"), type="hasMember"
+        )
+        return summaries.filter(
+            _exists(OuterRef("owner_ref")),
+            ~Exists(members),
+            owner_ref__startswith="group:",
+        )
+    if key == "orphaned":
+        return summaries.exclude(entity__parent_ref="").filter(
+            ~_exists(OuterRef("entity__parent_ref"))
+        )
+    if key == "deprecated-in-use":
+        users = Relation.objects.filter(target_ref=OuterRef("ref"), type="dependsOn")
+        return summaries.filter(lifecycle=DEPRECATED).filter(Exists(users))
+    if key == "dangling":
+        return Relation.objects.filter(
+            type__in=CHECKED_RELATIONS, source_ref=F("origin__ref")
+        ).filter(~_exists(OuterRef("target_ref")))
+    raise KeyError(key)
+
+
+def narrowed(key: str, kind: str = "", owner: str = "") -> QuerySet[Any]:
+    """`rows(key)` of one kind and/or one owner (the dashboard's links)."""
+    found = rows(key)
+    prefix = "origin__summary__" if CHECKS[key].relations else ""
+    if kind:
+        found = found.filter(**{f"{prefix}kind": kind.lower()})
+    if owner:
+        try:  # `group:ghosts` or `ghosts` means group:default/ghosts
+            owner = parse_ref(owner, default_kind="group").ref
+        except RefError:
+            owner = owner.lower()
+        found = found.filter(**{f"{prefix}owner_ref": owner})
+    return found
+
+
+def summary() -> list[dict[str, Any]]:
+    """Every check: its total, per kind, and per owner (the most first)."""
+    out = []
+    for check in CHECKS.values():
+        found = rows(check.key).order_by()
+        prefix = "origin__summary__" if check.relations else ""
+        by_kind = {
+            row["k"]: row["n"]
+            for row in found.values(k=F(f"{prefix}kind")).annotate(n=Count("pk"))
+        }
+        by_owner = [
+            {"owner": row["o"], "count": row["n"]}
+            for row in found.values(o=F(f"{prefix}owner_ref"))
+            .annotate(n=Count("pk"))
+            .order_by("-n", "o")[:TOP_OWNERS]
+        ]
+        out.append(
+            {
+                "check": check.key,
+                "title": check.title,
+                "explanation": check.explanation,
+                "total": sum(by_kind.values()),
+                "byKind": dict(sorted(by_kind.items())),
+                "byOwner": by_owner,
+            }
+        )
+    return out
+
+
+def as_json(key: str, row: Any) -> dict[str, Any]:
+    """One listed row: an entity, or a dangling relation and its source."""
+    if CHECKS[key].relations:
+        return {"source": row.source_ref, "type": row.type, "target": row.target_ref}
+    return {
+        "entityRef": row.ref,
+        "kind": row.kind,
+        "owner": row.owner_ref or None,
+        "lifecycle": row.lifecycle or None,
+    }
