@@ -44,14 +44,14 @@ def changes(ref: str) -> list[Change]:
     result = []
     for index, revision in enumerate(revisions[:MAX_REVISIONS]):
         before = revisions[index + 1].descriptor if index + 1 < len(revisions) else None
-        lines = _diff(as_yaml(before), as_yaml(revision.descriptor))
+        lines = diff_lines(as_yaml(before), as_yaml(revision.descriptor))
         result.append(
             Change(revision, lines[:MAX_DIFF_LINES], len(lines) > MAX_DIFF_LINES)
         )
     return result
 
 
-def _diff(before: str, after: str) -> list[DiffLine]:
+def diff_lines(before: str, after: str) -> list[DiffLine]:
     lines = difflib.unified_diff(
         before.splitlines(), after.splitlines(), lineterm="", n=2
     )

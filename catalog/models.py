@@ -370,6 +370,10 @@ class EntityRevision(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["ref", "recorded_at"], name="revision_ref_time"),
+            # The catalog at a date: the newest revision per ref, in one index pass.
+            models.Index(
+                fields=["ref", "-recorded_at", "-id"], name="revision_ref_newest"
+            ),
             models.Index(
                 fields=["owner_ref", "recorded_at"], name="revision_owner_time"
             ),

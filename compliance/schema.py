@@ -49,3 +49,77 @@ CHECK = operation(
     ],
     tag="compliance",
 )
+
+REVISION = obj(
+    {
+        "revision": INTEGER,
+        "entityRef": STRING,
+        "kind": STRING,
+        "owner": {"type": "string", "nullable": True},
+        "commit": {"type": "string", "nullable": True},
+        "repository": STRING,
+        "path": STRING,
+        "since": STRING,
+    },
+    ("revision", "entityRef", "kind", "since"),
+)
+AT = query("at", "a date (the end of that day, UTC) or a date and time; default now")
+CATALOG_AT = operation(
+    "getCatalogAt",
+    "The catalog as it was at a moment: each entity's revision then",
+    {200: obj({"at": STRING, "items": array(REVISION)}, ("at", "items"))},
+    parameters=[
+        AT,
+        query("kind", "only this kind"),
+        query("owner", "only what this owner owned (an entity ref)"),
+        *PAGE,
+    ],
+    tag="compliance",
+)
+ENTITY_AT = operation(
+    "getEntityAt",
+    "One entity as it was at a moment, and its owners over time",
+    {
+        200: obj(
+            {
+                "entityRef": STRING,
+                "at": STRING,
+                "inCatalog": {"type": "boolean"},
+                "revision": {**REVISION, "nullable": True},
+                "entity": {**ANY_OBJECT, "nullable": True},
+                "owners": array(
+                    obj(
+                        {
+                            "owner": {"type": "string", "nullable": True},
+                            "since": REVISION,
+                        }
+                    )
+                ),
+            },
+            ("entityRef", "at", "inCatalog", "owners"),
+        ),
+        **NOT_FOUND,
+    },
+    parameters=[AT],
+    tag="compliance",
+)
+DIFF = operation(
+    "getRevisionDiff",
+    "What changed in a descriptor between two revisions",
+    {
+        200: obj(
+            {
+                "from": {**REVISION, "nullable": True},
+                "to": REVISION,
+                "lines": array(obj({"kind": STRING, "text": STRING})),
+            },
+            ("to", "lines"),
+        ),
+        **NOT_FOUND,
+    },
+    parameters=[
+        query("from", "the earlier revision id (absent: from nothing)"),
+        query("to", "the later revision id", required=True),
+    ],
+    tag="compliance",
+)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from catalog.api.urls import api
-from compliance import views
+from compliance import history_views, views
 
 app_name = "compliance"
 
@@ -14,6 +14,20 @@ urlpatterns = [
         views.CheckListView.as_view(),
         name="check",
     ),
+    path("compliance/history", history_views.CatalogAtView.as_view(), name="history"),
+    path(
+        "compliance/history/<str:kind>/<str:namespace>/<str:name>",
+        history_views.EntityAtView.as_view(),
+        name="entity-at",
+    ),
+    path("compliance/diff", history_views.DiffView.as_view(), name="diff"),
+    path("api/compliance/catalog", api(history_views.CatalogAtApiView), name="api-at"),
+    path(
+        "api/compliance/entities/<str:kind>/<str:namespace>/<str:name>",
+        api(history_views.EntityAtApiView),
+        name="api-entity-at",
+    ),
+    path("api/compliance/diff", api(history_views.DiffApiView), name="api-diff"),
     path("api/compliance/coverage", api(views.CoverageApiView), name="api-coverage"),
     path(
         "api/compliance/coverage/<str:check>",

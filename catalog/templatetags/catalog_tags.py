@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from django import template
 from django.http import QueryDict
@@ -43,6 +44,12 @@ def short_ref(ref: str) -> str:
 @register.filter
 def ref_kind(ref: str) -> str:
     return refs_display.split_ref(ref)[0]
+
+
+@register.filter
+def ref_path(ref: str) -> str:
+    """`kind/namespace/name`, each part quoted: addresses keyed by a ref."""
+    return "/".join(quote(part, safe="") for part in refs_display.split_ref(ref))
 
 
 @register.filter

@@ -1,0 +1,69 @@
+"""The catalog as it was: at any moment, per entity, per owner, and what changed.
+
+Everything comes from the revisions the crawler records (EntityRevision: one per
+add, change and removal, with commit, path, owner and descriptor). An entity was
+in the catalog at a moment when its newest revision recorded by then is not a
+removal; that revision says what it looked like, who owned it and since which
+commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from catalog.history import DiffLine, as_yaml, diff_lines
+from catalog.models import EntityRevision
+
+REMOVED = EntityRevision.Action.REMOVED
+
+
+def catalog_at(moment: datetime) -> QuerySet[EntityRevision]:
+    """Each entity's revision as of `moment`, for the entities in the catalog then."""
+    upto = EntityRevision.objects.filter(recorded_at__lte=moment)
+    if connection.vendor == "postgresql":
+        # One pass over the (ref, recorded_at DESC, id DESC) index: the newest per ref.
+        newest = upto.order_by("ref", "-recorded_at", "-id").distinct("ref")
+        ids = newest.values("pk")
+    else:
+        later = upto.filter(ref=OuterRef("ref")).order_by("-recorded_at", "-id")
+        ids = upto.filter(pk=Subquery(later.values("pk")[:1])).values("pk")
+    return EntityRevision.objects.filter(pk__in=ids).exclude(action=REMOVED)
+
+
+def entity_at(ref: str, moment: datetime) -> EntityRevision | None:
+    """The entity as it was at `moment`; None when it was not in the catalog."""
+    revision = (
+        EntityRevision.objects.filter(ref=ref, recorded_at__lte=moment)
+        .order_by("-recorded_at", "-id")
+        .first()
+    )
+    return None if revision is None or revision.action == REMOVED else revision
+
+
+@dataclass(frozen=True, slots=True)
+class Ownership:
+    owner: str  # "" while it had none; "(removed)" while it was out of the catalog
+    since: EntityRevision  # the revision that made it so: when, which commit
+
+
+def ownership(ref: str) -> list[Ownership]:
+    """Who owned `ref` over time, oldest first: one entry per change of owner."""
+    timeline: list[Ownership] = []
+    for revision in EntityRevision.objects.filter(ref=ref).order_by(
+        "recorded_at", "id"
+    ):
+        owner = "(removed)" if revision.action == REMOVED else revision.owner_ref
+        if not timeline or timeline[-1].owner != owner:
+            timeline.append(Ownership(owner, revision))
+    return timeline
+
+
+def diff(before: EntityRevision | None, after: EntityRevision) -> list[DiffLine]:
+    """The descriptor's changes from one revision to another, as YAML lines."""
+    old = None if before is None or before.action == REMOVED else before.descriptor
+    new = None if after.action == REMOVED else after.descriptor
+    return diff_lines(as_yaml(old), as_yaml(new))

@@ -1,0 +1,222 @@
+"""The catalog as it was, in the portal and the API (thin views over history.py).
+
+`at` is a date (the end of that day, UTC) or a date and time; absent, now.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.generic import ListView, TemplateView
+from drf_spectacular.utils import extend_schema_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from catalog.api import params
+from catalog.api.base import CatalogView
+from catalog.api.errors import InputError, NotFoundError
+from catalog.models import EntityRevision
+from compliance import history, schema
+from portal import spreadsheet
+
+COLUMNS = ("entityRef", "kind", "owner", "commit", "repository", "path", "since")
+
+
+class BadMoment(ValueError):
+    pass
+
+
+def moment(text: str | None) -> datetime:
+    """`2026-03-01` (the end of that day, UTC), `2026-03-01T12:00[+01:00]`, or now."""
+    if not text:
+        return timezone.now()
+    try:
+        if len(text) == 10:
+            day = datetime.fromisoformat(text).date()
+            return datetime.combine(day, time.max, tzinfo=UTC)
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise BadMoment(f"at must be a date or a date and time, not {text!r}") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _rows(at: datetime, kind: str, owner: str) -> Any:
+    rows = history.catalog_at(at).order_by("ref")
+    if kind:
+        rows = rows.filter(kind__iexact=kind)
+    if owner:
+        rows = rows.filter(owner_ref=owner.lower())
+    return rows
+
+
+def as_json(revision: EntityRevision) -> dict[str, Any]:
+    return {
+        "revision": revision.pk,
+        "entityRef": revision.ref,
+        "kind": revision.kind,
+        "owner": revision.owner_ref or None,
+        "commit": revision.commit or None,
+        "repository": revision.repository,
+        "path": revision.path,
+        "since": revision.recorded_at.isoformat(),
+    }
+
+
+class CatalogAtView(ListView):
+    """`/compliance/history?at=&kind=&owner=`: every entity in the catalog then."""
+
+    template_name = "compliance/catalog_at.html"
+    paginate_by = 100
+    context_object_name = "revisions"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            self.at = moment(request.GET.get("at"))
+        except BadMoment as exc:
+            return HttpResponse(str(exc), status=400, content_type="text/plain")
+        self.kind = request.GET.get("kind", "").strip()
+        self.owner = request.GET.get("owner", "").strip()
+        self.rows = _rows(self.at, self.kind, self.owner)
+        fmt = request.GET.get("format")
+        if fmt == "json":
+            items = [as_json(r) for r in self.rows.iterator()]
+            return JsonResponse({"at": self.at.isoformat(), "items": items})
+        if fmt == "csv":
+            lines = ([as_json(r)[c] for c in COLUMNS] for r in self.rows.iterator())
+            return spreadsheet.response("catalog-at", COLUMNS, lines)
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> Any:
+        return self.rows
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(**kwargs) | {
+            "at": self.at,
+            "at_text": self.request.GET.get("at", ""),
+            "kind": self.kind,
+            "owner": self.owner,
+        }
+
+
+class EntityAtView(TemplateView):
+    """`/compliance/history/<kind>/<ns>/<name>?at=`: the entity then, and its owners."""
+
+    template_name = "compliance/entity_at.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            self.at = moment(request.GET.get("at"))
+        except BadMoment as exc:
+            return HttpResponse(str(exc), status=400, content_type="text/plain")
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ref = f"{kwargs['kind']}:{kwargs['namespace']}/{kwargs['name']}".lower()
+        timeline = history.ownership(ref)
+        if not timeline:
+            raise Http404("This entity was never in the catalog")
+        then = history.entity_at(ref, self.at)
+        latest = EntityRevision.objects.filter(ref=ref).order_by("-recorded_at", "-id")
+        return super().get_context_data(**kwargs) | {
+            "ref": ref,
+            "at": self.at,
+            "at_text": self.request.GET.get("at", ""),
+            "then": then,
+            "yaml": history.as_yaml(then.descriptor) if then else "",
+            "timeline": timeline,
+            "latest": latest.first(),
+        }
+
+
+class DiffView(TemplateView):
+    """`/compliance/diff?from=<revision>&to=<revision>`: what changed between them."""
+
+    template_name = "compliance/diff.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        before, after = _pair(self.request.GET.get("from"), self.request.GET.get("to"))
+        if after is None:
+            raise Http404("No such revisions")
+        return super().get_context_data(**kwargs) | {
+            "before": before,
+            "after": after,
+            "lines": history.diff(before, after),
+        }
+
+
+def _pair(
+    old: str | None, new: str | None
+) -> tuple[EntityRevision | None, EntityRevision | None]:
+    def one(text: str | None) -> EntityRevision | None:
+        return (
+            EntityRevision.objects.filter(pk=int(text)).first()
+            if text and text.isdigit() and len(text) < 19
+            else None
+        )
+
+    return one(old), one(new)
+
+
+@extend_schema_view(get=schema.CATALOG_AT)
+class CatalogAtApiView(CatalogView):
+    def get(self, request: Request) -> Response:
+        q = request.query_params
+        try:
+            at = moment(q.get("at"))
+        except BadMoment as exc:
+            raise InputError(str(exc)) from None
+        limit = params.integer(q, "limit", minimum=1, maximum=params.max_page()) or 100
+        offset = params.integer(q, "offset", minimum=0, maximum=10**9) or 0
+        rows = _rows(at, q.get("kind", "").strip(), q.get("owner", "").strip())
+        page = [as_json(r) for r in rows[offset : offset + limit]]
+        return Response({"at": at.isoformat(), "items": page})
+
+
+@extend_schema_view(get=schema.ENTITY_AT)
+class EntityAtApiView(CatalogView):
+    def get(self, request: Request, kind: str, namespace: str, name: str) -> Response:
+        try:
+            at = moment(request.query_params.get("at"))
+        except BadMoment as exc:
+            raise InputError(str(exc)) from None
+        ref = f"{kind}:{namespace}/{name}".lower()
+        timeline = history.ownership(ref)
+        if not timeline:
+            raise NotFoundError(f"{ref} was never in the catalog")
+        then = history.entity_at(ref, at)
+        return Response(
+            {
+                "entityRef": ref,
+                "at": at.isoformat(),
+                "inCatalog": then is not None,
+                "revision": as_json(then) if then else None,
+                "entity": then.descriptor if then else None,
+                "owners": [
+                    {"owner": o.owner or None, "since": as_json(o.since)}
+                    for o in timeline
+                ],
+            }
+        )
+
+
+@extend_schema_view(get=schema.DIFF)
+class DiffApiView(CatalogView):
+    def get(self, request: Request) -> Response:
+        before, after = _pair(
+            request.query_params.get("from"), request.query_params.get("to")
+        )
+        if after is None:
+            raise NotFoundError("No such revisions (from and to are revision ids)")
+        return Response(
+            {
+                "from": as_json(before) if before else None,
+                "to": as_json(after),
+                "lines": [
+                    {"kind": line.kind, "text": line.text}
+                    for line in history.diff(before, after)
+                ],
+            }
+        )
