@@ -1,0 +1,183 @@
+"""Compliance benchmark: coverage and the catalog at a date, at 100,000 entities.
+
+Uses bench/web.py's database of the synthetic organisation (filled once, reused),
+then, in-process through Django's test ``Client`` as a compliance user, times the
+coverage dashboard and its API, one coverage list, the catalog at a date (page and
+API, first page) and one entity's page at that date. Each synthetic entity has one
+revision (its first crawl); ``--changed`` (default 10%) of them get a second,
+later revision with another owner, so the date query picks between revisions.
+
+    .venv/bin/python bench/compliance.py --entities 100000
+
+Results: a printed table and ``bench/results/compliance-<N>-<date>.json``, ``.txt``.
+Scorecards are not built yet; their figure is not measured here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import sys
+import time
+import traceback
+from typing import Any
+
+import web  # bench/web.py, beside this script (bench/ is not a package)
+
+COVERAGE_MS, CATALOG_AT_MS = 200.0, 300.0
+
+
+def add_history(fraction: float) -> int:
+    """A later revision, with another owner, for `fraction` of the entities; once."""
+    from catalog.models import EntityRevision
+
+    if EntityRevision.objects.filter(action="changed", commit="bench-history").exists():
+        return 0
+    every = max(1, round(1 / fraction)) if fraction else 0
+    if not every:
+        return 0
+    later = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
+    rows = [
+        EntityRevision(
+            entity_uid=r.entity_uid,
+            ref=r.ref,
+            kind=r.kind,
+            action="changed",
+            owner_ref="group:default/synth-team-2",
+            location_id=r.location_id,
+            repository=r.repository,
+            path=r.path,
+            commit="bench-history",
+            descriptor=r.descriptor,
+            recorded_at=later,
+        )
+        for i, r in enumerate(EntityRevision.objects.order_by("id").iterator())
+        if i % every == 0
+    ]
+    EntityRevision.objects.bulk_create(rows, batch_size=2000)
+    web.sql("VACUUM (ANALYZE) catalog_entityrevision")
+    return len(rows)
+
+
+def figures(client: Any) -> list[tuple[str, str, str, float]]:
+    """(key, label, address, target ms)."""
+    a_ref = web.busiest_component()
+    return [
+        ("coverage_page", "coverage dashboard", "/compliance/", COVERAGE_MS),
+        ("coverage_api", "coverage API", "/api/compliance/coverage", COVERAGE_MS),
+        (
+            "coverage_list",
+            "coverage list (owner not in the catalog)",
+            "/compliance/coverage/unknown-owner",
+            COVERAGE_MS,
+        ),
+        (
+            "catalog_at_page",
+            "catalog at a date, page 1",
+            "/compliance/history?at=2029-06-01",
+            CATALOG_AT_MS,
+        ),
+        (
+            "catalog_at_api",
+            "catalog at a date, API, 100",
+            "/api/compliance/catalog?at=2030-06-01",
+            CATALOG_AT_MS,
+        ),
+        (
+            "catalog_at_owner",
+            "what a team owned then (API)",
+            "/api/compliance/catalog?at=2030-06-01&owner=group:default/synth-team-1",
+            CATALOG_AT_MS,
+        ),
+        (
+            "entity_at",
+            "one entity at a date",
+            f"/compliance/history/component/default/{a_ref}?at=2030-06-01",
+            CATALOG_AT_MS,
+        ),
+    ]
+
+
+def measure(client: Any, url: str, warmup: int, requests: int) -> dict[str, Any]:
+    for _ in range(warmup):
+        client.get(url)
+    wall = []
+    for _ in range(requests):
+        start = time.perf_counter()
+        response = client.get(url)
+        wall.append((time.perf_counter() - start) * 1000)
+        if response.status_code != 200:
+            raise web.BenchError(f"{url}: HTTP {response.status_code}")
+    wall.sort()
+    return {
+        "p50_ms": round(statistics.median(wall), 1),
+        "p95_ms": round(wall[round(0.95 * (len(wall) - 1))], 1),
+        "max_ms": round(wall[-1], 1),
+        "n": requests,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--entities", type=int, default=100_000)
+    parser.add_argument("--changed", type=float, default=0.1)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--requests", type=int, default=30)
+    args = parser.parse_args(argv)
+    results: dict[str, Any] = {
+        "bench": "compliance",
+        "started": web.now(),
+        "config": {**vars(args), "database": web.db_name(args.entities)},
+        "code": {"head": web.run(["git", "rev-parse", "--short", "HEAD"]).strip()},
+        "machine": {},
+        "figures": {},
+    }
+    status = 0
+    try:
+        web.prepare(args.entities, False, results)
+        results["history_revisions_added"] = add_history(args.changed)
+        import gc
+
+        from django.contrib.auth import get_user_model
+        from django.test import Client
+
+        from catalog.roles import grant_role
+
+        user, _ = get_user_model().objects.get_or_create(username="bench-compliance")
+        grant_role(user, "compliance")
+        client = Client()
+        client.force_login(user)
+        gc.collect()
+        gc.freeze()  # as portal/wsgi.py does
+        for key, label, url, target in figures(client):
+            found = measure(client, url, args.warmup, args.requests)
+            results["figures"][key] = {"label": label, "url": url, "target_ms": target}
+            results["figures"][key] |= found
+            web.log(f"{label}: p50 {found['p50_ms']} ms, p95 {found['p95_ms']} ms")
+    except Exception as exc:
+        status = 2 if isinstance(exc, web.BenchError) else 1
+        results["error"] = str(exc) if status == 2 else traceback.format_exc(limit=8)
+        web.log(f"ERROR: {results['error']}")
+    results["finished"] = web.now()
+    lines = [
+        f"Compliance at {args.entities:,} entities ({results['config']['database']})"
+    ]
+    lines.append(f"{'figure':<44}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'target':>9}")
+    for f in results["figures"].values():
+        verdict = "ok" if f["p95_ms"] <= f["target_ms"] else "MISSED"
+        lines.append(
+            f"{f['label']:<44}{f['p50_ms']:>9.1f}{f['p95_ms']:>9.1f}{f['max_ms']:>9.1f}"
+            f"{'<= ' + format(f['target_ms'], '.0f'):>9}  {verdict}"
+        )
+    if results.get("error"):
+        lines.append(f"\nINCOMPLETE: {results['error']}")
+    text = "\n".join(lines) + "\n"
+    print(f"\n{text}")
+    path = web.write_results(results, text, [])
+    web.log(f"results written to {path.relative_to(web.ROOT)} (and .txt)")
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
