@@ -40,8 +40,24 @@ _request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=N
 
 def record(action: str, target: str, **details: Any) -> AuditEntry:
     """Append one entry for a write that just happened (in its transaction)."""
+    entry = _entry(current_actor(), action, target, details)
+    entry.save()
+    return entry
+
+
+def record_many(action: str, targets: list[tuple[str, dict[str, Any]]]) -> None:
+    """One entry per (target, details), written in one statement."""
     actor = current_actor()
-    return AuditEntry.objects.create(
+    AuditEntry.objects.bulk_create(
+        [_entry(actor, action, target, details) for target, details in targets],
+        batch_size=1000,
+    )
+
+
+def _entry(
+    actor: Actor, action: str, target: str, details: dict[str, Any]
+) -> AuditEntry:
+    return AuditEntry(
         actor=actor.name[:150],
         actor_id=actor.user_id,
         source=actor.source,
@@ -49,26 +65,6 @@ def record(action: str, target: str, **details: Any) -> AuditEntry:
         action=action,
         target=target[:2048],
         details=details,
-    )
-
-
-def record_many(action: str, targets: list[tuple[str, dict[str, Any]]]) -> None:
-    """One entry per (target, details), written in one statement."""
-    actor = current_actor()
-    AuditEntry.objects.bulk_create(
-        [
-            AuditEntry(
-                actor=actor.name[:150],
-                actor_id=actor.user_id,
-                source=actor.source,
-                address=actor.address,
-                action=action,
-                target=target[:2048],
-                details=details,
-            )
-            for target, details in targets
-        ],
-        batch_size=1000,
     )
 
 
