@@ -34,6 +34,43 @@ def catalog_at(moment: datetime) -> QuerySet[EntityRevision]:
     return EntityRevision.objects.filter(pk__in=ids).exclude(action=REMOVED)
 
 
+def catalog_page(
+    moment: datetime,
+    *,
+    after: str = "",
+    size: int = 100,
+    kind: str = "",
+    owner: str = "",
+) -> list[EntityRevision]:
+    """`size` entities of the catalog at `moment`, by ref, after `after`.
+
+    Unfiltered, it walks the newest-revision-per-ref index from `after` and stops
+    once the page is full (a removal is skipped), so a page costs the same at any
+    catalog size. A kind or owner is a property of the revision then: those pages
+    select from the whole catalog at `moment` first.
+    """
+    if kind or owner or connection.vendor != "postgresql":
+        rows = catalog_at(moment).order_by("ref")
+        if kind:
+            rows = rows.filter(kind__iexact=kind)
+        if owner:
+            rows = rows.filter(owner_ref=owner.lower())
+        return list(rows.filter(ref__gt=after)[:size])
+    newest = (
+        EntityRevision.objects.filter(recorded_at__lte=moment)
+        .order_by("ref", "-recorded_at", "-id")
+        .distinct("ref")
+    )
+    page: list[EntityRevision] = []
+    while len(page) < size:
+        chunk = list(newest.filter(ref__gt=after)[: size * 2])
+        page += [r for r in chunk if r.action != REMOVED]
+        if len(chunk) < size * 2:
+            break
+        after = chunk[-1].ref
+    return page[:size]
+
+
 def entity_at(ref: str, moment: datetime) -> EntityRevision | None:
     """The entity as it was at `moment`; None when it was not in the catalog."""
     revision = (

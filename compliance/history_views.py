@@ -10,7 +10,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
-from django.views.generic import ListView, TemplateView
+from django.views.generic import TemplateView
 from drf_spectacular.utils import extend_schema_view
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -65,12 +65,12 @@ def as_json(revision: EntityRevision) -> dict[str, Any]:
     }
 
 
-class CatalogAtView(ListView):
-    """`/compliance/history?at=&kind=&owner=`: every entity in the catalog then."""
+class CatalogAtView(TemplateView):
+    """`/compliance/history?at=&kind=&owner=&after=`: every entity in the catalog
+    then, a page at a time (by ref)."""
 
     template_name = "compliance/catalog_at.html"
-    paginate_by = 100
-    context_object_name = "revisions"
+    page_size = 100
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
@@ -79,21 +79,25 @@ class CatalogAtView(ListView):
             return HttpResponse(str(exc), status=400, content_type="text/plain")
         self.kind = request.GET.get("kind", "").strip()
         self.owner = request.GET.get("owner", "").strip()
-        self.rows = _rows(self.at, self.kind, self.owner)
         fmt = request.GET.get("format")
-        if fmt == "json":
-            items = [as_json(r) for r in self.rows.iterator()]
-            return JsonResponse({"at": self.at.isoformat(), "items": items})
-        if fmt == "csv":
-            lines = ([as_json(r)[c] for c in COLUMNS] for r in self.rows.iterator())
+        if fmt in ("json", "csv"):
+            rows = _rows(self.at, self.kind, self.owner).iterator()
+            if fmt == "json":
+                items = [as_json(r) for r in rows]
+                return JsonResponse({"at": self.at.isoformat(), "items": items})
+            lines = ([as_json(r)[c] for c in COLUMNS] for r in rows)
             return spreadsheet.response("catalog-at", COLUMNS, lines)
         return super().get(request, *args, **kwargs)
 
-    def get_queryset(self) -> Any:
-        return self.rows
-
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        after = self.request.GET.get("after", "")
+        page = history.catalog_page(
+            self.at, after=after, size=self.page_size, kind=self.kind, owner=self.owner
+        )
         return super().get_context_data(**kwargs) | {
+            "revisions": page,
+            "next_after": page[-1].ref if len(page) == self.page_size else "",
+            "after": after,
             "at": self.at,
             "at_text": self.request.GET.get("at", ""),
             "kind": self.kind,
@@ -169,10 +173,20 @@ class CatalogAtApiView(CatalogView):
         except BadMoment as exc:
             raise InputError(str(exc)) from None
         limit = params.integer(q, "limit", minimum=1, maximum=params.max_page()) or 100
-        offset = params.integer(q, "offset", minimum=0, maximum=10**9) or 0
-        rows = _rows(at, q.get("kind", "").strip(), q.get("owner", "").strip())
-        page = [as_json(r) for r in rows[offset : offset + limit]]
-        return Response({"at": at.isoformat(), "items": page})
+        page = history.catalog_page(
+            at,
+            after=q.get("after", ""),
+            size=limit,
+            kind=q.get("kind", "").strip(),
+            owner=q.get("owner", "").strip(),
+        )
+        return Response(
+            {
+                "at": at.isoformat(),
+                "items": [as_json(r) for r in page],
+                "nextAfter": page[-1].ref if len(page) == limit else None,
+            }
+        )
 
 
 @extend_schema_view(get=schema.ENTITY_AT)

@@ -9,6 +9,7 @@ from catalog.api.schema import (
     PAGE,
     STRING,
     array,
+    number,
     obj,
     operation,
     query,
@@ -67,12 +68,26 @@ AT = query("at", "a date (the end of that day, UTC) or a date and time; default 
 CATALOG_AT = operation(
     "getCatalogAt",
     "The catalog as it was at a moment: each entity's revision then",
-    {200: obj({"at": STRING, "items": array(REVISION)}, ("at", "items"))},
+    {
+        200: obj(
+            {
+                "at": STRING,
+                "items": array(REVISION),
+                "nextAfter": {
+                    "type": "string",
+                    "nullable": True,
+                    "description": "pass as `after` for the next page",
+                },
+            },
+            ("at", "items"),
+        )
+    },
     parameters=[
         AT,
         query("kind", "only this kind"),
         query("owner", "only what this owner owned (an entity ref)"),
-        *PAGE,
+        query("after", "the entity ref the previous page ended with"),
+        number("limit", "page size (default 100)"),
     ],
     tag="compliance",
 )

@@ -142,3 +142,28 @@ def test_the_api(timeline, viewer_client):
     bad = viewer_client.get("/api/compliance/catalog", {"at": "yesterday"})
     assert bad.status_code == 400
     assert viewer_client.get("/api/compliance/diff", {"to": "x"}).status_code == 404
+
+
+def test_pages_of_the_catalog_then_skip_removals(timeline, viewer_client):
+    everything = sorted(r.ref for r in history.catalog_at(DAY[3]))
+    assert "component:default/billing" not in everything  # removed by then
+    walked, after = [], ""
+    while True:
+        page = history.catalog_page(DAY[3], after=after, size=2)
+        walked += [r.ref for r in page]
+        if len(page) < 2:
+            break
+        after = page[-1].ref
+    assert walked == everything
+    first = viewer_client.get(
+        "/api/compliance/catalog", {"at": "2026-03-04", "limit": 2}
+    )
+    body = first.json()
+    assert [i["entityRef"] for i in body["items"]] == everything[:2]
+    again = viewer_client.get(
+        "/api/compliance/catalog",
+        {"at": "2026-03-04", "limit": 2, "after": body["nextAfter"]},
+    ).json()
+    assert [i["entityRef"] for i in again["items"]] == everything[2:4]
+    html = viewer_client.get("/compliance/history", {"at": "2026-03-04"}).content
+    assert b"component:default/books" in html
