@@ -139,13 +139,21 @@ def summary() -> list[dict[str, Any]]:
     is cached under the newest revision's id: the first request after a change
     counts again, the rest read the cache (shared by the web workers with Redis).
     """
-    newest = EntityRevision.objects.order_by("-id").values_list("id", flat=True)
-    key = f"coverage:{newest.first() or 0}"
+    key = _cache_key()
     found: list[dict[str, Any]] | None = cache.get(key)
     if found is None:
         found = [_count(check) for check in CHECKS.values()]
         cache.set(key, found, CACHE_SECONDS)
     return found
+
+
+def is_cached() -> bool:
+    return cache.get(_cache_key()) is not None
+
+
+def _cache_key() -> str:
+    newest = EntityRevision.objects.order_by("-id").values_list("id", flat=True)
+    return f"coverage:{newest.first() or 0}"
 
 
 def _count(check: Check) -> dict[str, Any]:

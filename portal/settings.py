@@ -249,6 +249,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webhooks.tasks.prune_deliveries_task",
         "schedule": 3600.0,
     },
+    "warm-coverage": {
+        "task": "compliance.tasks.warm_coverage_task",
+        "schedule": 60.0,
+    },
     "requeue-stuck-webhook-deliveries": {
         "task": "webhooks.tasks.requeue_stuck_deliveries_task",
         "schedule": 60.0,
@@ -276,7 +280,8 @@ GREENROOM_SEARCH_MAX_COUNT = envint("GREENROOM_SEARCH_MAX_COUNT", 1000)
 # The API (catalog/api/): Backstage's error shape, JSON only, sign-in required.
 # Tasks queued (with the location's id) after every crawl that read a new commit.
 GREENROOM_AFTER_CRAWL = envlist(
-    "GREENROOM_AFTER_CRAWL", "techdocs.tasks.check_docs_task"
+    "GREENROOM_AFTER_CRAWL",
+    "techdocs.tasks.check_docs_task,compliance.tasks.warm_coverage_task",
 )
 
 # TechDocs builds: the docs folder exported from git, and the MkDocs process.

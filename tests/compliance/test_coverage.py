@@ -172,3 +172,25 @@ def test_the_api(catalog, viewer_client):
         }
     ]
     assert viewer_client.get("/api/compliance/coverage/nope").status_code == 404
+
+
+def test_crawls_leave_the_counts_ready(repos, django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    from catalog.tasks import crawl_location_task
+    from compliance.tasks import warm_coverage_task
+
+    cache.delete("coverage:warming")
+    repo = repos.create("org", {"catalog-info.yaml": ORG})
+    location, _ = register_location(repo.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        crawl_location_task.delay(location.pk)  # eager: the after-crawl tasks too
+    assert coverage.is_cached()
+    assert warm_coverage_task() is False  # nothing changed since: nothing to count
+    repo.commit({"catalog-info.yaml": ORG + "---\n" + component("x", "group:ghosts")})
+    with django_capture_on_commit_callbacks(execute=True):
+        crawl_location_task.delay(location.pk)
+    assert not coverage.is_cached()  # the crawl's count was throttled
+    assert warm_coverage_task() is True  # beat's tick catches up
+    found = {c["check"]: c["total"] for c in coverage.summary()}
+    assert found["unknown-owner"] == 1
