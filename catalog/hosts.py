@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
+from urllib.parse import quote, unquote, urlsplit
 
+_SCP_LIKE_KEY = re.compile(r"^(?:[^@/]+@)?(?P<host>[^:/]+):(?P<path>(?!//).+)$")
 _SCP = re.compile(r"^(?:[\w.-]+@)?(?P<host>[\w.-]+):(?P<path>(?!//).+)$")
 
 
@@ -41,3 +42,21 @@ def file_url(repo_url: str, branch: str, path: str, *, folder: bool = False) -> 
         prefix = f"{base}/{word}/{branch_q}"
     joined = f"{prefix}/{path_q}" if path_q else prefix
     return f"{joined}/" if folder else joined
+
+
+def repository_key(url: str) -> str:
+    """`host/owner/repo` for any spelling of a repository's URL ("" if none)."""
+    url = url.strip()
+    if "://" in url:
+        parts = urlsplit(url)
+        host, path = (parts.hostname or ""), unquote(parts.path)
+        if parts.scheme == "file":
+            host = "file"
+    elif match := _SCP_LIKE_KEY.match(url):
+        host, path = match["host"], match["path"]
+    else:
+        return ""
+    path = path.strip("/").removesuffix(".git").rstrip("/")
+    if path.startswith("scm/"):  # Bitbucket Data Center's http clone path
+        path = path[len("scm/") :]
+    return f"{host.lower()}/{path.lower()}" if host and path else ""

@@ -17,15 +17,17 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 
+from catalog.hosts import repository_key
 from catalog.ingest import git as gitio
 from catalog.ingest.sync import check_url
-from techdocs.source import DocsSource, normal_url
+from techdocs.source import DocsSource
 
 LOCK_NAMESPACE = 0x6764  # "gd": apart from the crawl's locks
 
 
 def mirror_path(repository: str) -> Path:
-    digest = hashlib.sha256(normal_url(repository).encode()).hexdigest()[:32]
+    key = repository_key(repository) or repository
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     return Path(settings.DATA_DIR) / "docs-mirrors" / f"{digest}.git"
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 
+from catalog.hosts import repository_key
 from catalog.models import Entity
 from catalog.urlpolicy import split_host_file_url
 
@@ -66,8 +67,5 @@ def _inside(base: str, path: str) -> str:
 
 
 def same_repository(one: str, other: str) -> bool:
-    return normal_url(one) == normal_url(other)
-
-
-def normal_url(url: str) -> str:
-    return url.rstrip("/").removesuffix(".git").lower()
+    """One repository, whatever the spelling of its URL (see repository_key)."""
+    return (repository_key(one) or one) == (repository_key(other) or other)

@@ -9,33 +9,13 @@ compared with keys; what is fetched is always the location's own URL.
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Iterable
-from urllib.parse import unquote, urlsplit
 
+from catalog.hosts import repository_key
 from catalog.ingest.reader import glob_to_regex, is_glob
 from catalog.models import Location
 
-SCP_LIKE = re.compile(r"^(?:[^@/]+@)?(?P<host>[^:/]+):(?P<path>(?!//).+)$")
 CATALOG_SUFFIXES = (".yaml", ".yml", ".json")  # new descriptors, targets, placeholders
-
-
-def repository_key(url: str) -> str:
-    """`host/owner/repo` for any spelling of a repository's URL ("" if none)."""
-    url = url.strip()
-    if "://" in url:
-        parts = urlsplit(url)
-        host, path = (parts.hostname or ""), unquote(parts.path)
-        if parts.scheme == "file":
-            host = "file"
-    elif match := SCP_LIKE.match(url):
-        host, path = match["host"], match["path"]
-    else:
-        return ""
-    path = path.strip("/").removesuffix(".git").rstrip("/")
-    if path.startswith("scm/"):  # Bitbucket Data Center's http clone path
-        path = path[len("scm/") :]
-    return f"{host.lower()}/{path.lower()}" if host and path else ""
 
 
 def owner_key(url: str) -> str:
