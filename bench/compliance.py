@@ -9,8 +9,13 @@ later revision with another owner, so the date query picks between revisions.
 
     .venv/bin/python bench/compliance.py --entities 100000
 
+Scorecards: every entity is scored once under portal/scorecards.yaml (timed, as
+a rules change would), then ``scoring.score_refs`` is timed for one changed
+entity (random components, what a crawl's change queues) and for one group
+(which rescores everything it owns); then the scorecard pages and API. The
+coverage counts are also timed uncached, as the worker makes them.
+
 Results: a printed table and ``bench/results/compliance-<N>-<date>.json``, ``.txt``.
-Scorecards are not built yet; their figure is not measured here.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from typing import Any
 
 import web  # bench/web.py, beside this script (bench/ is not a package)
 
-COVERAGE_MS, CATALOG_AT_MS = 200.0, 300.0
+COVERAGE_MS, CATALOG_AT_MS, RESCORE_MS, PAGE_MS = 200.0, 300.0, 20.0, 200.0
 
 
 def add_history(fraction: float) -> int:
@@ -96,7 +101,107 @@ def figures(client: Any) -> list[tuple[str, str, str, float]]:
             f"/compliance/history/component/default/{a_ref}?at=2030-06-01",
             CATALOG_AT_MS,
         ),
+        ("scorecards_page", "scorecards page", "/compliance/scorecards/", PAGE_MS),
+        (
+            "scorecard_page",
+            "one scorecard (rules, owners)",
+            "/compliance/scorecards/production-readiness",
+            PAGE_MS,
+        ),
+        (
+            "scorecard_failing",
+            "a rule's failures, page 1",
+            "/compliance/scorecards/production-readiness/entities?rule=techdocs",
+            PAGE_MS,
+        ),
+        (
+            "scorecards_api",
+            "scorecards API",
+            "/api/compliance/scorecards",
+            PAGE_MS,
+        ),
+        (
+            "entity_scorecards",
+            "an entity's Scorecards tab",
+            f"/catalog/default/component/{a_ref}/scorecards",
+            PAGE_MS,
+        ),
     ]
+
+
+def score_everything() -> dict[str, Any]:
+    """Score every entity not scored under the rules in force (all, the first
+    time), batch by batch as the stale task does."""
+    from compliance import scoring
+    from compliance.models import EntityScore
+
+    start, scored = time.perf_counter(), 0
+    while batch := scoring.score_stale(5000):
+        scored += batch
+        web.log(f"scored {scored:,}")
+    seconds = time.perf_counter() - start
+    if scored:
+        web.sql("VACUUM (ANALYZE) compliance_entityscore, compliance_ruleresult")
+    if not scoring.has_snapshots():
+        scoring.take_snapshots()
+    return {
+        "scored_now": scored,
+        "seconds": round(seconds, 1),
+        "per_second": round(scored / seconds) if scored else None,
+        "scores": EntityScore.objects.count(),
+    }
+
+
+def timed(label: str, target: float, calls: list[Any]) -> dict[str, Any]:
+    wall = []
+    for call in calls:
+        start = time.perf_counter()
+        call()
+        wall.append((time.perf_counter() - start) * 1000)
+    return {"label": label, "url": "", "target_ms": target} | summarise(wall)
+
+
+def summarise(wall: list[float]) -> dict[str, Any]:
+    wall.sort()
+    return {
+        "p50_ms": round(statistics.median(wall), 1),
+        "p95_ms": round(wall[round(0.95 * (len(wall) - 1))], 1),
+        "max_ms": round(wall[-1], 1),
+        "n": len(wall),
+    }
+
+
+def scoring_figures(requests: int) -> dict[str, dict[str, Any]]:
+    """One changed entity rescored; one group rescored; coverage counted afresh."""
+    import random
+
+    from catalog.models import EntitySummary
+    from compliance import coverage, scoring
+
+    rng = random.Random(7)
+    components = list(
+        EntitySummary.objects.filter(kind="component").values_list("ref", flat=True)
+    )
+    picked = rng.sample(components, min(len(components), requests * 10))
+    group = "group:default/synth-team-1"
+    owned = EntitySummary.objects.filter(owner_ref=group).count()
+    return {
+        "rescore_entity": timed(
+            "rescore one changed entity",
+            RESCORE_MS,
+            [lambda ref=ref: scoring.score_refs([ref]) for ref in picked],
+        ),
+        "rescore_group": timed(
+            f"rescore a group and the {owned} it owns",
+            PAGE_MS * 10,
+            [lambda: scoring.score_refs([group])] * 5,
+        ),
+        "coverage_uncached": timed(
+            "coverage counted afresh (worker)",
+            COVERAGE_MS,
+            [lambda: [coverage._count(c) for c in coverage.CHECKS.values()]] * 5,
+        ),
+    }
 
 
 def measure(client: Any, url: str, warmup: int, requests: int) -> dict[str, Any]:
@@ -109,13 +214,7 @@ def measure(client: Any, url: str, warmup: int, requests: int) -> dict[str, Any]
         wall.append((time.perf_counter() - start) * 1000)
         if response.status_code != 200:
             raise web.BenchError(f"{url}: HTTP {response.status_code}")
-    wall.sort()
-    return {
-        "p50_ms": round(statistics.median(wall), 1),
-        "p95_ms": round(wall[round(0.95 * (len(wall) - 1))], 1),
-        "max_ms": round(wall[-1], 1),
-        "n": requests,
-    }
+    return summarise(wall)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -137,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         web.prepare(args.entities, False, results)
         results["history_revisions_added"] = add_history(args.changed)
+        results["scoring"] = score_everything()
+        web.log(f"scoring: {results['scoring']}")
         import gc
 
         from django.contrib.auth import get_user_model
@@ -150,6 +251,11 @@ def main(argv: list[str] | None = None) -> int:
         client.force_login(user)
         gc.collect()
         gc.freeze()  # as portal/wsgi.py does
+        for key, found in scoring_figures(args.requests).items():
+            results["figures"][key] = found
+            web.log(
+                f"{found['label']}: p50 {found['p50_ms']} ms, p95 {found['p95_ms']} ms"
+            )
         for key, label, url, target in figures(client):
             found = measure(client, url, args.warmup, args.requests)
             results["figures"][key] = {"label": label, "url": url, "target_ms": target}
@@ -163,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         f"Compliance at {args.entities:,} entities ({results['config']['database']})"
     ]
+    if "scoring" in results:
+        lines.append(f"scoring every entity: {results['scoring']}")
     lines.append(f"{'figure':<44}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'target':>9}")
     for f in results["figures"].values():
         verdict = "ok" if f["p95_ms"] <= f["target_ms"] else "MISSED"

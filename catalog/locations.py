@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from audit import log as audit
+from catalog.changes import entities_changed
 from catalog.ingest.apply import apply_read, new_etag, revision
 from catalog.ingest.generated import DEFAULT_PATH
 from catalog.ingest.git import is_valid_branch
@@ -147,13 +148,14 @@ def delete_entity(entity: Entity) -> None:
         revision(entity, EntityRevision.Action.REMOVED, location, entity.commit).save()
         # Relations it produced leave the other side's body too (e.g. `ownerOf` on
         # its owner): those bodies change, so do their etags.
-        others = (
+        others = set(
             Relation.objects.filter(origin=entity)
             .exclude(source_ref=entity.ref)
-            .values("source_ref")
+            .values_list("source_ref", flat=True)
         )
         Entity.objects.filter(ref__in=others).update(etag=new_etag())
         entity.delete()  # its rows go with it; relations naming it now dangle
+        entities_changed([entity.ref, *others])
         # Not "unchanged" any more: the next crawl reads and applies again.
         Location.objects.filter(pk=location.pk).update(content_hash="", last_commit="")
 

@@ -138,3 +138,145 @@ DIFF = operation(
     ],
     tag="compliance",
 )
+
+LEVEL_COUNT = obj({"level": STRING, "entities": INTEGER}, ("level", "entities"))
+CARD_SUMMARY = obj(
+    {
+        "scorecard": STRING,
+        "entities": INTEGER,
+        "levels": array(LEVEL_COUNT),
+        "rules": array(
+            obj(
+                {
+                    "rule": STRING,
+                    "title": STRING,
+                    "level": STRING,
+                    "passed": INTEGER,
+                    "failed": INTEGER,
+                },
+                ("rule", "level", "passed", "failed"),
+            )
+        ),
+    },
+    ("scorecard", "entities", "levels", "rules"),
+)
+CARD = {
+    "id": STRING,
+    "title": STRING,
+    "description": STRING,
+    "kinds": array(STRING),
+    "levels": array(STRING),
+    "rules": array(
+        obj(
+            {
+                "id": STRING,
+                "title": STRING,
+                "check": STRING,
+                "level": STRING,
+                "kinds": array(STRING),
+            },
+            ("id", "check", "level"),
+        )
+    ),
+    "summary": CARD_SUMMARY,
+}
+OWNER_LEVEL = obj(
+    {
+        "owner": STRING,
+        "level": STRING,
+        "levelIndex": INTEGER,
+        "entities": INTEGER,
+        "passed": INTEGER,
+        "total": INTEGER,
+        "levels": array(LEVEL_COUNT),
+    },
+    ("owner", "level", "entities"),
+)
+SCORECARDS = operation(
+    "getScorecards",
+    "The scorecards in force, each with the whole catalog's standing",
+    {
+        200: obj(
+            {"errors": array(STRING), "scorecards": array(obj(CARD, ("id",)))},
+            ("errors", "scorecards"),
+        )
+    },
+    tag="compliance",
+)
+SCORECARD = operation(
+    "getScorecard",
+    "One scorecard: its rules, the catalog's standing and each owner's level",
+    {
+        200: obj(CARD | {"owners": array(OWNER_LEVEL)}, ("id", "summary", "owners")),
+        **NOT_FOUND,
+    },
+    tag="compliance",
+)
+SCORE = obj(
+    {
+        "entityRef": STRING,
+        "kind": STRING,
+        "owner": {"type": "string", "nullable": True},
+        "level": STRING,
+        "passed": INTEGER,
+        "total": INTEGER,
+    },
+    ("entityRef", "level", "passed", "total"),
+)
+SCORES = operation(
+    "getScorecardEntities",
+    "The entities on one scorecard: a rule's failures, an owner's, one level's",
+    {
+        200: obj(
+            {"scorecard": STRING, "totalItems": INTEGER, "items": array(SCORE)},
+            ("scorecard", "totalItems", "items"),
+        ),
+        **NOT_FOUND,
+    },
+    parameters=[
+        query("rule", "only entities this rule judged"),
+        query("result", "with rule: failed (default) or passed"),
+        query("owner", "only this owner's (an entity ref)"),
+        query("level", "only entities at this level (none for none)"),
+        *PAGE,
+    ],
+    tag="compliance",
+)
+ENTITY_SCORES = operation(
+    "getEntityScores",
+    "One entity's results on every scorecard that applies to it",
+    {
+        200: obj(
+            {
+                "entityRef": STRING,
+                "scorecards": array(
+                    obj(
+                        {
+                            "scorecard": STRING,
+                            "level": STRING,
+                            "passed": INTEGER,
+                            "total": INTEGER,
+                            "computedAt": STRING,
+                            "current": {"type": "boolean"},
+                            "rules": array(
+                                obj(
+                                    {
+                                        "rule": STRING,
+                                        "level": STRING,
+                                        "passed": {"type": "boolean"},
+                                        "detail": STRING,
+                                    },
+                                    ("rule", "passed", "detail"),
+                                )
+                            ),
+                        },
+                        ("scorecard", "level", "rules"),
+                    )
+                ),
+            },
+            ("entityRef", "scorecards"),
+        ),
+        **NOT_FOUND,
+    },
+    tag="compliance",
+)

@@ -1,13 +1,15 @@
-"""Keeping the coverage counts ready, so the dashboard reads them from the cache."""
+"""Keeping coverage counts ready for the dashboard, and scorecards current."""
 
 from __future__ import annotations
 
 from celery import shared_task
 from django.core.cache import cache
+from django.db import transaction
 
-from compliance import coverage
+from compliance import coverage, scoring
 
 THROTTLE_SECONDS = 30  # at most one count per this while crawls keep coming
+STALE_BATCH = 5000
 
 
 @shared_task(acks_late=True, soft_time_limit=120, time_limit=150)
@@ -24,3 +26,31 @@ def warm_coverage_task(location_id: int | None = None) -> bool:
         return False
     coverage.summary()
     return True
+
+
+def entities_changed(refs: list[str]) -> None:
+    """GREENROOM_ON_ENTITIES_CHANGED: score them (and what they own) once the
+    change commits."""
+    transaction.on_commit(lambda: score_refs_task.delay(refs))
+
+
+@shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
+def score_refs_task(refs: list[str]) -> int:
+    return scoring.score_refs(refs)
+
+
+@shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
+def score_stale_task() -> int:
+    """Every minute (beat) and when the rules change: score what was scored under
+    other rules, or never, a batch at a time until none is left."""
+    scored = scoring.score_stale(STALE_BATCH)
+    if scored == STALE_BATCH:
+        transaction.on_commit(score_stale_task.delay)
+    elif scored and not scoring.has_snapshots():
+        scoring.take_snapshots()  # the trend starts with the first full scoring
+    return scored
+
+
+@shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
+def snapshot_scores_task() -> int:
+    return scoring.take_snapshots()

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from catalog.api.urls import api
-from compliance import history_views, views
+from compliance import history_views, scorecard_views, views
 
 app_name = "compliance"
 
@@ -13,6 +13,26 @@ urlpatterns = [
         "compliance/coverage/<str:check>",
         views.CheckListView.as_view(),
         name="check",
+    ),
+    path(
+        "compliance/scorecards/",
+        scorecard_views.ScorecardsView.as_view(),
+        name="scorecards",
+    ),
+    path(
+        "compliance/scorecards/<str:card>",
+        scorecard_views.ScorecardView.as_view(),
+        name="scorecard",
+    ),
+    path(
+        "compliance/scorecards/<str:card>/entities",
+        scorecard_views.ScoreListView.as_view(),
+        name="scores",
+    ),
+    path(
+        "catalog/<str:namespace>/<str:kind>/<str:name>/scorecards",
+        scorecard_views.EntityScorecardsView.as_view(),
+        name="entity-scorecards",
     ),
     path("compliance/history", history_views.CatalogAtView.as_view(), name="history"),
     path(
@@ -28,6 +48,26 @@ urlpatterns = [
         name="api-entity-at",
     ),
     path("api/compliance/diff", api(history_views.DiffApiView), name="api-diff"),
+    path(
+        "api/compliance/scorecards",
+        api(scorecard_views.ScorecardsApiView),
+        name="api-scorecards",
+    ),
+    path(
+        "api/compliance/scorecards/<str:card>",
+        api(scorecard_views.ScorecardApiView),
+        name="api-scorecard",
+    ),
+    path(
+        "api/compliance/scorecards/<str:card>/entities",
+        api(scorecard_views.ScoresApiView),
+        name="api-scores",
+    ),
+    path(
+        "api/compliance/scores/<str:kind>/<str:namespace>/<str:name>",
+        api(scorecard_views.EntityScoresApiView),
+        name="api-entity-scores",
+    ),
     path("api/compliance/coverage", api(views.CoverageApiView), name="api-coverage"),
     path(
         "api/compliance/coverage/<str:check>",

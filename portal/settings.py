@@ -253,6 +253,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "compliance.tasks.warm_coverage_task",
         "schedule": 60.0,
     },
+    "score-stale-entities": {
+        "task": "compliance.tasks.score_stale_task",
+        "schedule": 60.0,
+    },
+    "snapshot-scorecards": {
+        "task": "compliance.tasks.snapshot_scores_task",
+        "schedule": float(envint("GREENROOM_SCORECARD_SNAPSHOT_SECONDS", 6 * 3600)),
+    },
     "requeue-stuck-webhook-deliveries": {
         "task": "webhooks.tasks.requeue_stuck_deliveries_task",
         "schedule": 60.0,
@@ -282,6 +290,15 @@ GREENROOM_SEARCH_MAX_COUNT = envint("GREENROOM_SEARCH_MAX_COUNT", 1000)
 GREENROOM_AFTER_CRAWL = envlist(
     "GREENROOM_AFTER_CRAWL",
     "techdocs.tasks.check_docs_task,compliance.tasks.warm_coverage_task",
+)
+
+# Called (inside the transaction) with the refs of entities that changed.
+GREENROOM_ON_ENTITIES_CHANGED = envlist(
+    "GREENROOM_ON_ENTITIES_CHANGED", "compliance.tasks.entities_changed"
+)
+# Scorecard rules (compliance/rules.py); rules saved in the admin take precedence.
+GREENROOM_SCORECARDS_FILE = Path(
+    env("GREENROOM_SCORECARDS_FILE") or BASE_DIR / "portal" / "scorecards.yaml"
 )
 
 # TechDocs builds: the docs folder exported from git, and the MkDocs process.

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from catalog.changes import entities_changed
 from catalog.ingest import git as gitio
 from catalog.ingest.sync import mirror_path
 from catalog.models import Entity, Location
@@ -247,6 +248,7 @@ def _build(build: DocsBuild) -> DocsBuild:
             current=build, updated_at=timezone.now()
         )
         search.replace_sections(build, built.pages)
+        entities_changed([site.entity_ref])
     if old and old != build.pk:
         transaction.on_commit(lambda: _remove(f"{site.key}/{old}"))
     build.refresh_from_db()

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from catalog.changes import entities_changed
 from catalog.descriptor import ParsedEntity, Problem
 from catalog.fields import flatten
 from catalog.hosts import file_url
@@ -311,6 +312,7 @@ class Applier:
             for e in self.changed
         ]
         EntityRevision.objects.bulk_create(revisions)
+        entities_changed(written | self.touched)
 
     def _write_fields(self) -> None:
         if self.changed:

@@ -14,6 +14,7 @@ TABS = [
     ("", "Overview"),
     ("graph", "Graph"),
     ("history", "History"),
+    ("scorecards", "Scorecards"),  # served by the compliance app
     ("yaml", "YAML"),
 ]
 API_TABS = [("definition", "Definition")]

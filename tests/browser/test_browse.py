@@ -128,7 +128,7 @@ def test_the_keyboard_reaches_search_from_the_skip_link(page, viewer, catalog_or
     expect(skip).to_be_in_viewport()  # shown when focused, not left off-screen
 
     search = page.locator("#site-search")
-    for _ in range(8):  # skip link, brand, Catalog, Locations, then the search box
+    for _ in range(12):  # the skip link, the brand, the header links, the search box
         if search.evaluate("el => el === document.activeElement"):
             break
         page.keyboard.press("Tab")

@@ -10,7 +10,11 @@ from playwright.sync_api import expect
 from catalog.locations import register_location
 from tests.browser.conftest import log_in
 from tests.compliance.test_coverage import ORG, component
+from tests.compliance.test_scorecards import ORG as ORG_WITH_MEMBERS
+from tests.compliance.test_scorecards import PERFECT, SLOPPY, SMALL_TEAM, rules
 from tests.conftest import make_user
+
+__all__ = ["rules"]  # the fixture, shared with tests/compliance
 
 
 def test_coverage_and_the_audit_log(page, server, repos, transactional_db, screenshot):
@@ -39,3 +43,34 @@ def test_coverage_and_the_audit_log(page, server, repos, transactional_db, scree
     expect(log).not_to_contain_text("location.register")
     expect(log).to_contain_text("carol-compliance")
     screenshot(page, "audit-log")
+
+
+def test_scorecards_lead_from_the_catalog_to_an_entitys_failures(
+    page, server, repos, transactional_db, rules, screenshot
+):
+    documents = [ORG_WITH_MEMBERS, PERFECT, SLOPPY, SMALL_TEAM]
+    repo = repos.create("org", {"catalog-info.yaml": "---\n".join(documents)})
+    register_location(repo.url)  # crawled and scored at once (eager)
+    log_in(page, make_user("dora-viewer", "viewer"))
+    page.get_by_role("link", name="Scorecards").click()
+    card = page.get_by_role("region", name="Ready")
+    expect(card).to_contain_text("3 entities scored")
+    card.get_by_role("link", name="Ready").click()
+    rules_table = page.get_by_role("table", name="Rules")
+    owner_row = rules_table.get_by_role("row", name=re.compile("Has an owner"))
+    screenshot(page, "scorecard")
+    owner_row.get_by_role("link").last.click()  # the failing count
+    listed = page.get_by_role("table", name="Entities")
+    expect(listed).to_contain_text("sloppy")
+    expect(listed).not_to_contain_text("perfect")
+    listed.get_by_role("link", name="sloppy").click()
+    expect(
+        page.get_by_role("link", name="Scorecards", exact=True).last
+    ).to_have_attribute("aria-current", "page")
+    expect(page.locator("ul.rules")).to_contain_text(
+        "✗ Fail Has an owner that is a Group or User"
+    )
+    expect(page.locator("ul.rules")).to_contain_text(
+        "group:default/ghosts is not in the catalog"
+    )
+    screenshot(page, "entity-scorecards")

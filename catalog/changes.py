@@ -1,0 +1,22 @@
+"""Telling other apps which entities changed (GREENROOM_ON_ENTITIES_CHANGED).
+
+Called inside the transaction that changed them, with the refs of entities
+added, changed or removed, and of those whose relations changed (a group that
+gained a member). Each hook is a function of that list; hooks that queue work
+do so with `transaction.on_commit`, so workers see the new rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+
+def entities_changed(refs: Iterable[str]) -> None:
+    changed = sorted(set(refs))
+    if not changed:
+        return
+    for name in settings.GREENROOM_ON_ENTITIES_CHANGED:
+        import_string(name)(changed)
