@@ -26,6 +26,7 @@ $(ORACLE): tests/oracle/package-lock.json
 demo: setup
 	GREENROOM_ALLOW_LOCAL_REPOS=1 $(BIN)/python manage.py migrate --noinput
 	GREENROOM_ALLOW_LOCAL_REPOS=1 $(BIN)/python manage.py demo
+	GREENROOM_ALLOW_LOCAL_REPOS=1 $(BIN)/python manage.py score
 	GREENROOM_ALLOW_LOCAL_REPOS=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: setup $(ORACLE)

@@ -142,7 +142,7 @@ def score_everything() -> dict[str, Any]:
     seconds = time.perf_counter() - start
     if scored:
         web.sql("VACUUM (ANALYZE) compliance_entityscore, compliance_ruleresult")
-    if not scoring.has_snapshots():
+    if scoring.snapshot_due():
         scoring.take_snapshots()
     return {
         "scored_now": scored,
@@ -194,7 +194,7 @@ def scoring_figures(requests: int) -> dict[str, dict[str, Any]]:
         "rescore_group": timed(
             f"rescore a group and the {owned} it owns",
             PAGE_MS * 10,
-            [lambda: scoring.score_refs([group])] * 5,
+            [lambda: scoring.score_refs([group], [group])] * 5,
         ),
         "coverage_uncached": timed(
             "coverage counted afresh (worker)",

@@ -155,7 +155,7 @@ def delete_entity(entity: Entity) -> None:
         )
         Entity.objects.filter(ref__in=others).update(etag=new_etag())
         entity.delete()  # its rows go with it; relations naming it now dangle
-        entities_changed([entity.ref, *others])
+        entities_changed([entity.ref, *others], owners=[entity.ref])
         # Not "unchanged" any more: the next crawl reads and applies again.
         Location.objects.filter(pk=location.pk).update(content_hash="", last_commit="")
 

@@ -128,25 +128,32 @@ class RuleSet:
 
 def parse_rules(text: str, source: str = "scorecards") -> RuleSet:
     """The scorecards in `text`; RulesError naming the scorecard and rule if not."""
+    try:
+        cards = _load(text)
+        parsed = [
+            _scorecard(card, f"scorecard {i + 1}") for i, card in enumerate(cards)
+        ]
+        _unique([c.id for c in parsed], "scorecard")
+    except RulesError as exc:
+        raise RulesError(f"{source}: {exc}") from None
+    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return RuleSet(tuple(parsed), digest, source)
+
+
+def _load(text: str) -> list[Any]:
     if len(text) > MAX_RULES_TEXT:
-        raise RulesError(f"{source}: larger than {MAX_RULES_TEXT // 1024} KB")
+        raise RulesError(f"larger than {MAX_RULES_TEXT // 1024} KB")
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise RulesError(f"{source}: not valid YAML: {exc}") from None
+        raise RulesError(f"not valid YAML: {exc}") from None
     if data is None:
-        data = {"scorecards": []}
+        return []
     if not isinstance(data, dict) or set(data) != {"scorecards"}:
-        raise RulesError(f"{source}: must be a mapping with one key, scorecards")
-    cards = data["scorecards"]
-    if not isinstance(cards, list):
-        raise RulesError(f"{source}: scorecards must be a list")
-    parsed: list[Scorecard] = []
-    for index, card in enumerate(cards):
-        parsed.append(_scorecard(card, f"{source}: scorecard {index + 1}"))
-    _unique([c.id for c in parsed], f"{source}: scorecard")
-    digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-    return RuleSet(tuple(parsed), digest, source)
+        raise RulesError("must be a mapping with one key, scorecards")
+    if not isinstance(data["scorecards"], list):
+        raise RulesError("scorecards must be a list")
+    return data["scorecards"]
 
 
 def _scorecard(card: Any, where: str) -> Scorecard:

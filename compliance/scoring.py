@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import timedelta
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -75,13 +76,12 @@ def _parse(key: tuple[Any, ...], text: str, source: str) -> RuleSet:
 # Scoring
 
 
-def score_refs(refs: Iterable[str]) -> int:
-    """Score the entities with these refs and those they own (a group's members
-    count for what it owns); removed refs leave their owned entities to score."""
-    refs = list(refs)
-    ids = Entity.objects.filter(Q(ref__in=refs) | Q(owner_ref__in=refs)).values_list(
-        "pk", flat=True
-    )
+def score_refs(refs: Iterable[str], owners: Iterable[str] = ()) -> int:
+    """Score the entities with these refs, and those the `owners` own (a group
+    that arrived, left or changed members: its entities' owner checks change)."""
+    refs, owners = list(refs), list(owners)
+    chosen = Q(ref__in=refs) | Q(owner_ref__in=owners) if owners else Q(ref__in=refs)
+    ids = Entity.objects.filter(chosen).values_list("pk", flat=True)
     return score_entities(ids.iterator())
 
 
@@ -436,5 +436,8 @@ def trend(card: Scorecard, owner: str = "", points: int = 100) -> list[ScoreSnap
     return list(reversed(newest[:points]))
 
 
-def has_snapshots() -> bool:
-    return ScoreSnapshot.objects.exists()
+def snapshot_due() -> bool:
+    """No snapshot yet, or the newest is GREENROOM_SCORECARD_SNAPSHOT_SECONDS old."""
+    newest = ScoreSnapshot.objects.aggregate(at=Max("taken_at"))["at"]
+    every = timedelta(seconds=settings.GREENROOM_SCORECARD_SNAPSHOT_SECONDS)
+    return newest is None or timezone.now() - newest >= every

@@ -28,29 +28,25 @@ def warm_coverage_task(location_id: int | None = None) -> bool:
     return True
 
 
-def entities_changed(refs: list[str]) -> None:
-    """GREENROOM_ON_ENTITIES_CHANGED: score them (and what they own) once the
-    change commits."""
-    transaction.on_commit(lambda: score_refs_task.delay(refs))
+def entities_changed(refs: list[str], owners: list[str]) -> None:
+    """GREENROOM_ON_ENTITIES_CHANGED: once the change commits, score them and
+    what the owners among them (arrived, left, other members) own."""
+    transaction.on_commit(lambda: score_refs_task.delay(refs, owners))
 
 
 @shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
-def score_refs_task(refs: list[str]) -> int:
-    return scoring.score_refs(refs)
+def score_refs_task(refs: list[str], owners: list[str] | None = None) -> int:
+    return scoring.score_refs(refs, owners or [])
 
 
 @shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
 def score_stale_task() -> int:
     """Every minute (beat) and when the rules change: score what was scored under
-    other rules, or never, a batch at a time until none is left."""
+    other rules, or never, a batch at a time until none is left; then, when one
+    is due, take the trend's snapshot."""
     scored = scoring.score_stale(STALE_BATCH)
     if scored == STALE_BATCH:
         transaction.on_commit(score_stale_task.delay)
-    elif scored and not scoring.has_snapshots():
-        scoring.take_snapshots()  # the trend starts with the first full scoring
+    elif scoring.snapshot_due():
+        scoring.take_snapshots()
     return scored
-
-
-@shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
-def snapshot_scores_task() -> int:
-    return scoring.take_snapshots()

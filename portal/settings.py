@@ -257,10 +257,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "compliance.tasks.score_stale_task",
         "schedule": 60.0,
     },
-    "snapshot-scorecards": {
-        "task": "compliance.tasks.snapshot_scores_task",
-        "schedule": float(envint("GREENROOM_SCORECARD_SNAPSHOT_SECONDS", 6 * 3600)),
-    },
     "requeue-stuck-webhook-deliveries": {
         "task": "webhooks.tasks.requeue_stuck_deliveries_task",
         "schedule": 60.0,
@@ -299,6 +295,10 @@ GREENROOM_ON_ENTITIES_CHANGED = envlist(
 # Scorecard rules (compliance/rules.py); rules saved in the admin take precedence.
 GREENROOM_SCORECARDS_FILE = Path(
     env("GREENROOM_SCORECARDS_FILE") or BASE_DIR / "portal" / "scorecards.yaml"
+)
+# How often the scorecards' standing is stored for the trend.
+GREENROOM_SCORECARD_SNAPSHOT_SECONDS = envint(
+    "GREENROOM_SCORECARD_SNAPSHOT_SECONDS", 6 * 3600
 )
 
 # TechDocs builds: the docs folder exported from git, and the MkDocs process.

@@ -135,6 +135,7 @@ class Applier:
         self.removed: list[Entity] = []
         self.produced: dict[str, ParsedEntity] = {}  # refs written by this crawl
         self.touched: set[str] = set()  # refs whose relations or errors changed
+        self.regrouped: set[str] = set()  # groups whose members changed
 
     def run(self) -> ApplyStats:
         produced = self._dedupe()
@@ -243,9 +244,14 @@ class Applier:
                 if parsed
                 else set()
             )
-            self.touched.update(source for source, _, _ in before[entity.pk] ^ after)
+            self._touch(before[entity.pk] ^ after)
         for entity in self.new:
-            self.touched.update(r.source for r in self.produced[entity.ref].relations)
+            relations = self.produced[entity.ref].relations
+            self._touch({(r.source, r.type, r.target) for r in relations})
+
+    def _touch(self, changed: set[Triple]) -> None:
+        self.touched.update(source for source, _, _ in changed)
+        self.regrouped.update(s for s, kind, _ in changed if kind == "hasMember")
 
     def _replace_errors(self) -> None:
         old = ProcessingError.objects.filter(location=self.location)
@@ -312,7 +318,11 @@ class Applier:
             for e in self.changed
         ]
         EntityRevision.objects.bulk_create(revisions)
-        entities_changed(written | self.touched)
+        # Owners whose coming or going, or members, bear on what they own.
+        people = ("group:", "user:")
+        arrived_or_left = {e.ref for e in self.new + self.removed}
+        owners = {ref for ref in arrived_or_left if ref.startswith(people)}
+        entities_changed(written | self.touched, owners=owners | self.regrouped)
 
     def _write_fields(self) -> None:
         if self.changed:

@@ -355,6 +355,25 @@ def test_a_group_gaining_members_rescores_what_it_owns(
     )
 
 
+def test_a_new_entity_does_not_rescore_all_its_owner_owns(
+    catalog, repos, django_capture_on_commit_callbacks
+):
+    # Its ownedBy/ownerOf pair touches the owning group's relations, not its members.
+    before = score("perfect").computed_at
+    extra = repos.create(
+        "extra",
+        {
+            "catalog-info.yaml": SMALL_TEAM.replace("small-team", "newcomer").replace(
+                "team-b", "team-a"
+            )
+        },
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        crawl(register_location(extra.url)[0])
+    assert score("newcomer").level == 2
+    assert score("perfect").computed_at == before
+
+
 def test_a_removed_owner_fails_what_it_owned(
     catalog, django_capture_on_commit_callbacks
 ):
@@ -635,3 +654,25 @@ def test_a_real_worker_scores_what_each_crawl_changed(repos, rules, live_worker)
     crawl_location_task.delay(location.pk)
     wait_for(lambda: verdicts("sloppy")["description"][0])
     assert verdicts("sloppy")["description"] == (True, "description: Fixed")
+
+
+def test_the_score_command(repos, rules, tmp_path):
+    from django.core.management.base import CommandError
+
+    repo = repos.create("org", {"catalog-info.yaml": "---\n".join([ORG, PERFECT])})
+    crawl(register_location(repo.url)[0])
+    out = io.StringIO()
+    call_command("score", stdout=out)
+    assert "scored 3 entities under scorecards.yaml" in out.getvalue()
+    assert "took 3 snapshots" in out.getvalue()  # ready, people, and team-a's
+    call_command("score", "--all", stdout=out)
+    assert f"scored {Entity.objects.count()} entities" in out.getvalue()
+
+    call_command("score", "--check", str(rules), stdout=out)
+    assert "2 scorecards, 12 rules" in out.getvalue()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(RULES.replace("key: tier", "kee: tier"))
+    with pytest.raises(
+        CommandError, match="scorecard 'ready', rule 'tier': unknown field kee"
+    ):
+        call_command("score", "--check", str(bad))
