@@ -13,12 +13,14 @@ portal, the API and the command line alike) need not be told:
 from __future__ import annotations
 
 import getpass
+import ipaddress
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from audit.models import AuditEntry
@@ -107,8 +109,25 @@ def _from_request(request: HttpRequest) -> Actor:
         user.get_username() if signed_in and user else "anonymous",
         source,
         user.pk if signed_in and user else None,
-        request.META.get("REMOTE_ADDR") or None,
+        client_address(request),
     )
+
+
+def client_address(request: HttpRequest) -> str | None:
+    """The client's address: behind GREENROOM_TRUSTED_PROXIES proxies, the one
+    the outermost of them saw (X-Forwarded-For, counted from the right: entries
+    further left come from the client and may be made up)."""
+    address = request.META.get("REMOTE_ADDR") or None
+    hops = settings.GREENROOM_TRUSTED_PROXIES
+    if hops:
+        header = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        forwarded = [part.strip() for part in header.split(",") if part.strip()]
+        if len(forwarded) >= hops:
+            address = forwarded[-hops]
+    try:
+        return str(ipaddress.ip_address(address)) if address else None
+    except ValueError:
+        return None
 
 
 class AuditMiddleware:

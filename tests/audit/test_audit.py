@@ -289,3 +289,23 @@ def test_filters_and_the_spreadsheet_export(command_line):
     found = api.get("/api/audit", {"source": "webhook"}).json()["items"]
     assert [e["target"] for e in found] == ["https://github.com/acme/ledger"]
     assert api.get("/api/audit", {"source": "fax"}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "203.0.113.9", "10.0.0.2"),  # no proxy trusted: the peer
+        (1, "198.51.100.1, 203.0.113.9", "203.0.113.9"),  # the made-up entry ignored
+        (2, "198.51.100.1, 203.0.113.9", "198.51.100.1"),
+        (2, "203.0.113.9", "10.0.0.2"),  # fewer entries than proxies: the peer
+        (1, "not-an-address", None),
+    ],
+)
+def test_the_address_behind_trusted_proxies(
+    settings, editor, proxies, forwarded, expected
+):
+    settings.GREENROOM_TRUSTED_PROXIES = proxies
+    client = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
+    client.force_login(editor)
+    client.post("/settings/tokens", {"name": "ci", "scope": "read"})
+    assert AuditEntry.objects.get(action="token.create").address == expected
