@@ -45,7 +45,9 @@ def owner_exists(rule: Rule, facts: Facts) -> Verdict:
     if not facts.owner_kind:
         return False, f"owner {facts.owner_ref} is not in the catalog"
     if facts.owner_kind not in ("group", "user"):
-        return False, f"owner {facts.owner_ref} is a {facts.owner_kind}, not a group"
+        return False, (
+            f"owner {facts.owner_ref} is a {facts.owner_kind}, not a Group or User"
+        )
     return True, f"owned by {facts.owner_ref}"
 
 

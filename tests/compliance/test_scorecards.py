@@ -26,6 +26,7 @@ from tests.support.worker import wait_for
 from tests.techdocs.test_sites import FILES
 
 pytestmark = pytest.mark.django_db
+SOURCE = "backstage.io/source-location"
 
 RULES = """\
 scorecards:
@@ -262,6 +263,62 @@ def test_api_definitions_are_checked_by_type(definition, kind_of_api, expected):
     ok, detail = api_definition(rule, facts)
     assert expected in detail
     assert ok == expected.startswith(("valid", "graphql present", "grpc present"))
+
+
+FACT_RULES = parse_rules("""\
+scorecards:
+  - id: unit
+    rules:
+      - {id: description, check: has-description}
+      - {id: lifecycle, check: has-lifecycle}
+      - {id: source, check: has-source-location}
+      - {id: owner, check: owner-exists}
+      - {id: team, check: owner-members, min: 3}
+      - {id: label, check: label, key: tier}
+      - {id: tags, check: field, path: metadata.tags, one_of: [python, go]}
+      - {id: links, check: field, path: metadata.links, matches: x}
+""").scorecards[0]
+
+
+@pytest.mark.parametrize(
+    ("rule", "processed", "facts", "expected"),
+    [
+        ("description", {"metadata": {"description": "  "}}, {},
+         (False, "no description")),
+        ("lifecycle", {"spec": {}}, {}, (False, "no spec.lifecycle")),
+        ("lifecycle", {"spec": {"lifecycle": 3}}, {}, (False, "no spec.lifecycle")),
+        ("source", {"metadata": {"annotations": {SOURCE: ""}}}, {},
+         (False, f"no {SOURCE}")),
+        ("source", {"metadata": {"annotations": {SOURCE: "url:https://x/y"}}}, {},
+         (True, f"{SOURCE}: url:https://x/y")),
+        ("owner", {}, {"owner_ref": ""}, (False, "no spec.owner")),
+        ("owner", {}, {"owner_ref": "component:default/x", "owner_kind": "component"},
+         (False, "owner component:default/x is a component, not a Group or User")),
+        ("owner", {}, {"owner_ref": "user:default/al", "owner_kind": "user"},
+         (True, "owned by user:default/al")),
+        ("team", {}, {"owner_ref": "user:default/al", "owner_kind": "user"},
+         (False, "owner user:default/al is a person, not a group")),
+        ("team", {}, {"owner_ref": "group:default/g", "owner_kind": "group",
+                      "owner_members": 3}, (True, "group:default/g has 3 members")),
+        ("label", {"metadata": {}}, {}, (False, "no label tier")),
+        ("label", {"metadata": {"labels": {"tier": "1"}}}, {},
+         (True, "label tier is set")),
+        ("tags", {"metadata": {"tags": ["python", "go"]}}, {},
+         (True, "metadata.tags: ['python', 'go']")),
+        ("tags", {"metadata": {"tags": ["python", "rust"]}}, {},
+         (False, "metadata.tags 'rust' is not one of python, go")),
+        ("links", {"metadata": {"links": [{"url": "x"}]}}, {},
+         (False, "metadata.links is not a plain value")),
+    ],
+)  # fmt: skip
+def test_each_check_on_its_own(rule, processed, facts, expected):
+    from compliance.checks import Facts, evaluate
+
+    found = FACT_RULES.rule(rule)
+    assert found is not None
+    base = {"ref": "component:default/x", "kind": "component", "owner_ref": ""}
+    fact = Facts(**(base | {"processed": processed} | facts))
+    assert evaluate(found, fact) == expected
 
 
 def test_techdocs_that_built_pass_once_the_build_succeeds(
