@@ -152,7 +152,7 @@ def score_everything() -> dict[str, Any]:
     }
 
 
-def timed(label: str, target: float, calls: list[Any]) -> dict[str, Any]:
+def timed(label: str, target: float | None, calls: list[Any]) -> dict[str, Any]:
     wall = []
     for call in calls:
         start = time.perf_counter()
@@ -193,8 +193,8 @@ def scoring_figures(requests: int) -> dict[str, dict[str, Any]]:
         ),
         "rescore_group": timed(
             f"rescore a group and the {owned} it owns",
-            PAGE_MS * 10,
-            [lambda: scoring.score_refs([group], [group])] * 5,
+            None,  # no target: it runs in a worker, all of a group's entities
+            [lambda: scoring.score_refs([group], [group])] * 3,
         ),
         "coverage_uncached": timed(
             "coverage counted afresh (worker)",
@@ -273,10 +273,12 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"scoring every entity: {results['scoring']}")
     lines.append(f"{'figure':<44}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'target':>9}")
     for f in results["figures"].values():
-        verdict = "ok" if f["p95_ms"] <= f["target_ms"] else "MISSED"
+        target = f["target_ms"]
+        verdict = "" if target is None else "ok" if f["p95_ms"] <= target else "MISSED"
+        limit = "—" if target is None else f"<= {target:.0f}"
         lines.append(
             f"{f['label']:<44}{f['p50_ms']:>9.1f}{f['p95_ms']:>9.1f}{f['max_ms']:>9.1f}"
-            f"{'<= ' + format(f['target_ms'], '.0f'):>9}  {verdict}"
+            f"{limit:>9}  {verdict}"
         )
     if results.get("error"):
         lines.append(f"\nINCOMPLETE: {results['error']}")

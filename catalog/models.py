@@ -374,8 +374,9 @@ class EntityRevision(models.Model):
             models.Index(
                 fields=["ref", "-recorded_at", "-id"], name="revision_ref_newest"
             ),
+            # What an owner owned at a date: the refs it ever owned, in ref order.
             models.Index(
-                fields=["owner_ref", "recorded_at"], name="revision_owner_time"
+                fields=["owner_ref", "ref", "recorded_at"], name="revision_owner_ref"
             ),
             models.Index(fields=["recorded_at"], name="revision_time"),
         ]

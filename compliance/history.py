@@ -49,6 +49,8 @@ def catalog_page(
     catalog size. A kind or owner is a property of the revision then: those pages
     select from the whole catalog at `moment` first.
     """
+    if owner and connection.vendor == "postgresql":
+        return _owner_page(moment, owner.lower(), after, size, kind)
     if kind or owner or connection.vendor != "postgresql":
         rows = catalog_at(moment).order_by("ref")
         if kind:
@@ -68,6 +70,39 @@ def catalog_page(
         if len(chunk) < size * 2:
             break
         after = chunk[-1].ref
+    return page[:size]
+
+
+def _owner_page(
+    moment: datetime, owner: str, after: str, size: int, kind: str
+) -> list[EntityRevision]:
+    """What `owner` owned at `moment`: the refs it ever owned by then, in ref order
+    from the (owner_ref, ref, recorded_at) index, a chunk at a time, each kept if
+    its newest revision then is still the owner's and not a removal."""
+    candidates = (
+        EntityRevision.objects.filter(owner_ref=owner, recorded_at__lte=moment)
+        .order_by("ref")
+        .values_list("ref", flat=True)
+        .distinct()
+    )
+    page: list[EntityRevision] = []
+    while len(page) < size:
+        refs = list(candidates.filter(ref__gt=after)[: size * 2])
+        newest = (
+            EntityRevision.objects.filter(ref__in=refs, recorded_at__lte=moment)
+            .order_by("ref", "-recorded_at", "-id")
+            .distinct("ref")
+        )
+        page += [
+            r
+            for r in newest
+            if r.action != REMOVED
+            and r.owner_ref == owner
+            and (not kind or r.kind.lower() == kind.lower())
+        ]
+        if len(refs) < size * 2:
+            break
+        after = refs[-1]
     return page[:size]
 
 
