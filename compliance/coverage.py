@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
@@ -18,6 +19,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from catalog.descriptor.refs import RefError, parse_ref
 from catalog.models import Entity, EntityRevision, EntitySummary, Relation
+from compliance.models import CoverageCount
 
 UNOWNED_KINDS = ("group", "user", "location")  # no spec.owner in their schema
 OWNER_KINDS = ("group:", "user:")
@@ -25,7 +27,8 @@ DEPRECATED = "deprecated"
 # Relations whose target must exist, in the direction the descriptor wrote them.
 CHECKED_RELATIONS = ("dependsOn", "partOf", "providesApi", "consumesApi")
 TOP_OWNERS = 50
-CACHE_SECONDS = 600
+KEEP_COUNTS = 20
+THROTTLE_SECONDS = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,29 +134,64 @@ def narrowed(key: str, kind: str = "", owner: str = "") -> QuerySet[Any]:
     return found
 
 
-def summary() -> list[dict[str, Any]]:
-    """Every check: its total, per kind, and per owner (the most first).
+@dataclass(frozen=True, slots=True)
+class Counted:
+    checks: list[dict[str, Any]]
+    counted_at: datetime
+    current: bool  # False: the catalog changed since, and a new count is queued
 
-    One grouped query per check (kind and owner together). The catalog changes
-    only through crawls and removals, which all record revisions, so the result
-    is cached under the newest revision's id: the first request after a change
-    counts again, the rest read the cache (shared by the web workers with Redis).
+
+def counted() -> Counted:
+    """The newest count of every check, as the dashboard shows it.
+
+    Counting reads every entity (about half a second at 100,000), so it is done
+    in a worker after crawls (at most every THROTTLE seconds) and by beat every
+    minute, and kept in the database: requests read the newest count and say
+    when it was made. Only the very first request, before any count, counts.
     """
-    key = _cache_key()
-    found: list[dict[str, Any]] | None = cache.get(key)
-    if found is None:
-        found = [_count(check) for check in CHECKS.values()]
-        cache.set(key, found, CACHE_SECONDS)
-    return found
+    newest = CoverageCount.objects.order_by("-id").first()
+    if newest is None:
+        newest = count_now()
+    current = newest.revision == newest_revision()
+    if not current:
+        request_count()
+    return Counted(newest.checks, newest.counted_at, current)
 
 
-def is_cached() -> bool:
-    return cache.get(_cache_key()) is not None
+def summary() -> list[dict[str, Any]]:
+    """Every check: its total, per kind, and per owner (the most first)."""
+    return counted().checks
 
 
-def _cache_key() -> str:
+def count_now() -> CoverageCount:
+    """Count every check, as of the newest revision, and keep the count."""
+    revision = newest_revision()  # before counting: a change meanwhile counts again
+    checks = [_count(check) for check in CHECKS.values()]
+    count = CoverageCount.objects.create(revision=revision, checks=checks)
+    CoverageCount.objects.filter(pk__lte=count.pk - KEEP_COUNTS).delete()
+    return count
+
+
+def is_current() -> bool:
+    newest = CoverageCount.objects.order_by("-id").values_list("revision", flat=True)
+    return newest.first() == newest_revision()
+
+
+def newest_revision() -> int:
+    """Every change to the catalog records a revision: its id dates the catalog."""
     newest = EntityRevision.objects.order_by("-id").values_list("id", flat=True)
-    return f"coverage:{newest.first() or 0}"
+    return newest.first() or 0
+
+
+def request_count() -> None:
+    """Queue a count, at most one per THROTTLE seconds (and none while eager:
+    the request would pay for it)."""
+    from compliance.tasks import warm_coverage_task
+
+    if warm_coverage_task.app.conf.task_always_eager:
+        count_now()
+    elif cache.add("coverage:requested", 1, THROTTLE_SECONDS):
+        warm_coverage_task.delay()
 
 
 def _count(check: Check) -> dict[str, Any]:

@@ -7,6 +7,21 @@ from django.db import models
 from django.utils import timezone
 
 
+class CoverageCount(models.Model):
+    """One count of the coverage checks (compliance/coverage.py), made in a worker
+    after the catalog changed; the dashboard shows the newest."""
+
+    revision = models.BigIntegerField(help_text="The newest revision id counted.")
+    counted_at = models.DateTimeField(default=timezone.now)
+    checks = models.JSONField()
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"coverage at revision {self.revision}"
+
+
 class ScorecardRules(models.Model):
     """One edit of the rules in the admin; the newest is in force (over the file).
 
@@ -66,26 +81,26 @@ class EntityScore(models.Model):
 
 
 class RuleResult(models.Model):
-    """One rule's verdict on one entity, with what it saw."""
+    """One rule's verdict in one entity's score, with what it saw."""
 
-    entity = models.ForeignKey(
-        "catalog.Entity", on_delete=models.CASCADE, related_name="+", db_index=False
+    score = models.ForeignKey(
+        EntityScore, on_delete=models.CASCADE, related_name="results"
     )
     scorecard = models.CharField(max_length=63)
     rule = models.CharField(max_length=63)
+    ref = models.CharField(max_length=400, help_text="The entity's, for ordering.")
     passed = models.BooleanField()
     detail = models.CharField(max_length=300, blank=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["entity", "scorecard", "rule"], name="ruleresult_unique"
-            )
+            models.UniqueConstraint(fields=["score", "rule"], name="ruleresult_unique")
         ]
         indexes = [
-            # Pass rates per rule are index-only counts; failing lists page by id.
+            # Pass rates per rule are index-only counts; a rule's failures are
+            # listed in ref order straight from it.
             models.Index(
-                fields=["scorecard", "rule", "passed", "entity"], name="result_rule"
+                fields=["scorecard", "rule", "passed", "ref"], name="result_rule"
             ),
         ]
 

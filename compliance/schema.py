@@ -30,7 +30,19 @@ CHECK_SUMMARY = obj(
 COVERAGE = operation(
     "getCoverage",
     "Ownership coverage: every check's total, per kind and per owning group",
-    {200: obj({"checks": array(CHECK_SUMMARY)}, ("checks",))},
+    {
+        200: obj(
+            {
+                "countedAt": {"type": "string", "format": "date-time"},
+                "current": {
+                    "type": "boolean",
+                    "description": "false: the catalog changed since; one is queued",
+                },
+                "checks": array(CHECK_SUMMARY),
+            },
+            ("countedAt", "current", "checks"),
+        )
+    },
     tag="compliance",
 )
 CHECK = operation(

@@ -151,7 +151,7 @@ class ScoreListView(ScoreFilter, ListView):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.card = scorecard_or_404(kwargs["card"])
-        self.rows = self.filtered(self.card, request.GET).order_by("ref")
+        self.rows = self.filtered(self.card, request.GET)
         fmt = request.GET.get("format")
         if fmt in ("csv", "json"):
             items = (score_json(self.card, s) for s in self.rows.iterator())
@@ -265,7 +265,7 @@ class ScoresApiView(ScoreFilter, CatalogView):
             rows = self.filtered(found, q)
         except Http404 as exc:
             raise InputError(str(exc)) from None
-        page = rows.order_by("ref")[offset : offset + limit]
+        page = rows[offset : offset + limit]
         return Response(
             {
                 "scorecard": found.id,

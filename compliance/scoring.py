@@ -111,9 +111,8 @@ def score_entities(ids: Iterable[int]) -> int:
             # turns here rather than inserting the same rows twice.
             locked = Entity.objects.select_for_update().filter(pk__in=chunk)
             list(locked.order_by("pk").values_list("pk", flat=True))
-            EntityScore.objects.filter(entity_id__in=chunk).delete()
-            RuleResult.objects.filter(entity_id__in=chunk).delete()
-            EntityScore.objects.bulk_create(scores)
+            EntityScore.objects.filter(entity_id__in=chunk).delete()  # and results
+            EntityScore.objects.bulk_create(scores)  # sets the ids results refer to
             RuleResult.objects.bulk_create(results)
         scored += len(facts)
     return scored
@@ -141,7 +140,12 @@ def _score(
     )
     results = [
         RuleResult(
-            entity_id=pk, scorecard=card.id, rule=rule.id, passed=ok, detail=detail
+            score=score,
+            scorecard=card.id,
+            rule=rule.id,
+            ref=fact.ref,
+            passed=ok,
+            detail=detail,
         )
         for rule, ok, detail in verdicts
     ]
@@ -346,7 +350,8 @@ def entity_results(entity: Entity) -> list[dict[str, Any]]:
     rules = rules_in_force()
     scores = {s.scorecard: s for s in EntityScore.objects.filter(entity=entity)}
     verdicts: dict[tuple[str, str], RuleResult] = {
-        (r.scorecard, r.rule): r for r in RuleResult.objects.filter(entity=entity)
+        (r.scorecard, r.rule): r
+        for r in RuleResult.objects.filter(score__entity=entity)
     }
     found = []
     for card in rules.scorecards:
@@ -379,12 +384,13 @@ def scores(
 ) -> Any:
     """The scores behind a number: a rule's failures (or passes), an owner's
     entities, the entities at one level."""
-    rows = _current(card, rules_in_force())
+    rows = _current(card, rules_in_force()).order_by("ref")
     if rule:
-        verdicts = RuleResult.objects.filter(
-            scorecard=card.id, rule=rule, passed=passed
-        ).values("entity_id")
-        rows = rows.filter(entity_id__in=verdicts)
+        # In the verdicts' (scorecard, rule, passed, ref) index order: a page
+        # of failures reads that page, not every score.
+        rows = rows.filter(
+            results__scorecard=card.id, results__rule=rule, results__passed=passed
+        ).order_by("results__ref")
     if owner:
         rows = rows.filter(owner_ref=owner)
     if level is not None:

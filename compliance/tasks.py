@@ -8,23 +8,22 @@ from django.db import transaction
 
 from compliance import coverage, scoring
 
-THROTTLE_SECONDS = 30  # at most one count per this while crawls keep coming
 STALE_BATCH = 5000
 
 
 @shared_task(acks_late=True, soft_time_limit=120, time_limit=150)
 def warm_coverage_task(location_id: int | None = None) -> bool:
-    """After a crawl (GREENROOM_AFTER_CRAWL) and every minute (beat): count the
-    coverage of the catalog as it now is, unless that is cached already or a
-    count ran in the last THROTTLE_SECONDS (a burst of crawls counts once; the
-    next tick of beat catches up)."""
-    if coverage.is_cached():
+    """After a crawl (GREENROOM_AFTER_CRAWL), when a page found the count behind,
+    and every minute (beat): count the coverage of the catalog as it now is,
+    unless the newest count is of it already or, after a crawl, a count ran in
+    the last THROTTLE_SECONDS (a burst of crawls counts once; beat catches up)."""
+    if coverage.is_current():
         return False
     if location_id is not None and not cache.add(
-        "coverage:warming", 1, THROTTLE_SECONDS
+        "coverage:warming", 1, coverage.THROTTLE_SECONDS
     ):
         return False
-    coverage.summary()
+    coverage.count_now()
     return True
 
 

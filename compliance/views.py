@@ -28,15 +28,21 @@ class CoverageView(TemplateView):
     template_name = "compliance/coverage.html"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        found = coverage.summary()
+        now = coverage.counted()
+        found = now.checks
         fmt = request.GET.get("format")
         if fmt == "json":
-            return JsonResponse({"checks": found})
+            return JsonResponse(_as_json(now))
         if fmt == "csv":
             return spreadsheet.response(
                 "coverage", ("check", "by", "value", "count"), _summary_rows(found)
             )
-        return self.render_to_response(self.get_context_data(checks=found))
+        context = self.get_context_data(checks=found, counted=now)
+        return self.render_to_response(context)
+
+
+def _as_json(now: coverage.Counted) -> dict[str, Any]:
+    return {"countedAt": now.counted_at, "current": now.current, "checks": now.checks}
 
 
 def _summary_rows(found: list[dict[str, Any]]) -> Iterator[tuple[str, str, str, int]]:
@@ -85,7 +91,7 @@ class CheckListView(ListView):
 @extend_schema_view(get=schema.COVERAGE)
 class CoverageApiView(CatalogView):
     def get(self, request: Request) -> Response:
-        return Response({"checks": coverage.summary()})
+        return Response(_as_json(coverage.counted()))
 
 
 @extend_schema_view(get=schema.CHECK)

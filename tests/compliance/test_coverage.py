@@ -8,7 +8,7 @@ import io
 import pytest
 
 from catalog.ingest.sync import crawl_location
-from catalog.locations import register_location
+from catalog.locations import delete_entity, register_location
 from catalog.models import Entity, Location
 from compliance import coverage
 
@@ -185,12 +185,26 @@ def test_crawls_leave_the_counts_ready(repos, django_capture_on_commit_callbacks
     location, _ = register_location(repo.url)
     with django_capture_on_commit_callbacks(execute=True):
         crawl_location_task.delay(location.pk)  # eager: the after-crawl tasks too
-    assert coverage.is_cached()
+    assert coverage.is_current()
     assert warm_coverage_task() is False  # nothing changed since: nothing to count
     repo.commit({"catalog-info.yaml": ORG + "---\n" + component("x", "group:ghosts")})
     with django_capture_on_commit_callbacks(execute=True):
         crawl_location_task.delay(location.pk)
-    assert not coverage.is_cached()  # the crawl's count was throttled
+    assert not coverage.is_current()  # the crawl's count was throttled
     assert warm_coverage_task() is True  # beat's tick catches up
     found = {c["check"]: c["total"] for c in coverage.summary()}
     assert found["unknown-owner"] == 1
+
+
+def test_pages_show_the_newest_count_and_when_it_was_made(catalog, viewer_client):
+    first = coverage.counted()
+    assert first.current
+    assert {c["check"]: c["total"] for c in first.checks}["unknown-owner"] == 2
+    delete_entity(Entity.objects.get(name="ghostly"))  # its owner was missing
+    page = viewer_client.get("/compliance/").content.decode()
+    assert "the catalog has changed since" in page  # read at once, the old count
+    assert viewer_client.get("/api/compliance/coverage").json()["current"] is True
+    again = coverage.counted()  # the count the page asked for (eager here)
+    assert again.current
+    assert {c["check"]: c["total"] for c in again.checks}["unknown-owner"] == 1
+    assert again.counted_at >= first.counted_at
