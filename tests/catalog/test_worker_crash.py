@@ -132,6 +132,8 @@ def test_worker_killed_mid_crawl_keeps_catalog_and_crawl_runs_again(repos, git_d
             ),
             timeout=60,
         )
+        # The crawl records its end just after its changes commit.
+        wait_for(lambda: CrawlRun.objects.filter(status="succeeded").count() == 2)
         location.refresh_from_db()
         assert location.attempts == 0
         assert location.last_commit == repo.head()
