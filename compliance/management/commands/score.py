@@ -11,6 +11,8 @@ from catalog.models import Entity
 from compliance import scoring
 from compliance.rules import RulesError, parse_rules
 
+BATCH = 5000
+
 
 class Command(BaseCommand):
     help = (
@@ -35,8 +37,9 @@ class Command(BaseCommand):
                 Entity.objects.order_by("pk").values_list("pk", flat=True).iterator()
             )
         else:
-            scored = 0
-            while batch := scoring.score_stale():
+            scored = batch = scoring.score_stale(BATCH)
+            while batch == BATCH:  # a full batch: there may be more
+                batch = scoring.score_stale(BATCH)
                 scored += batch
         self.stdout.write(f"scored {scored} entities under {rules.source}")
         if scoring.snapshot_due():
