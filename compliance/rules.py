@@ -108,6 +108,10 @@ class Scorecard:
     def applies_to(self, kind: str) -> bool:
         return not self.kinds or kind in self.kinds
 
+    @property
+    def kind_names(self) -> list[str]:
+        return sorted(self.kinds)
+
     def rule(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
 

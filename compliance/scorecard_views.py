@@ -204,7 +204,7 @@ def card_json(card: Scorecard) -> dict[str, Any]:
         "id": card.id,
         "title": card.title,
         "description": card.description,
-        "kinds": sorted(card.kinds),
+        "kinds": card.kind_names,
         "levels": list(card.levels),
         "rules": [
             {
