@@ -97,10 +97,12 @@ class RuleResult(models.Model):
             models.UniqueConstraint(fields=["score", "rule"], name="ruleresult_unique")
         ]
         indexes = [
-            # Pass rates per rule are index-only counts; a rule's failures are
-            # listed in ref order straight from it.
+            # Pass rates per rule and a rule's failures are counted from the
+            # index alone, and listed in ref order straight from it.
             models.Index(
-                fields=["scorecard", "rule", "passed", "ref"], name="result_rule"
+                fields=["scorecard", "rule", "passed", "ref"],
+                include=["score"],
+                name="result_rule",
             ),
         ]
 
