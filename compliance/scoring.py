@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from catalog.models import Entity, EntityRevision, EntitySummary, Relation
@@ -34,6 +35,7 @@ logger = logging.getLogger(__name__)
 BATCH = 500
 TECHDOCS_REF = "backstage.io/techdocs-ref"
 CACHE_SECONDS = 600
+DAILY_AFTER_DAYS = 30  # older snapshots are thinned to one a day
 _parsed: dict[tuple[Any, ...], RuleSet] = {}
 
 
@@ -414,7 +416,21 @@ def take_snapshots() -> int:
             _snapshot(card, row["owner"], [row], now) for row in rows if row["owner"]
         ]
     ScoreSnapshot.objects.bulk_create(snapshots)
+    thin_snapshots(now - timedelta(days=DAILY_AFTER_DAYS))
     return len(snapshots)
+
+
+def thin_snapshots(before: Any) -> int:
+    """Before `before`, keep one snapshot a day (the day's last) of each scorecard
+    and owner: the trend keeps its shape, the table stops growing by the hour."""
+    old = ScoreSnapshot.objects.filter(taken_at__lt=before)
+    last_of_day = (
+        old.annotate(day=TruncDate("taken_at"))
+        .values("scorecard", "owner_ref", "day")
+        .annotate(last=Max("pk"))
+        .values("last")
+    )
+    return old.exclude(pk__in=last_of_day).delete()[0]
 
 
 def _snapshot(

@@ -591,6 +591,29 @@ def test_the_trend_over_stored_snapshots(
     assert "bronze or above: 100%" in group_page
 
 
+def test_old_snapshots_are_thinned_to_one_a_day(catalog):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    scoring.take_snapshots()
+    taken = list(ScoreSnapshot.objects.filter(owner_ref="", scorecard="ready"))
+    assert len(taken) == 1
+    # Four snapshots of one day two months ago, and one of the day before it.
+    day = timezone.now().replace(hour=1) - timedelta(days=60)
+    for hours in (0, 6, 12, 18, -24):
+        snap = taken[0]
+        snap.pk, snap.taken_at = None, day + timedelta(hours=hours)
+        snap.save()
+    scoring.take_snapshots()
+    kept = ScoreSnapshot.objects.filter(owner_ref="", scorecard="ready")
+    assert sorted(s.taken_at for s in kept)[:2] == [
+        day - timedelta(hours=24),
+        day + timedelta(hours=18),  # the day's last
+    ]
+    assert kept.count() == 4  # and the two recent ones
+
+
 def test_pages_link_each_number_to_its_entities(catalog, viewer_client):
     index = viewer_client.get("/compliance/scorecards/").content.decode()
     assert 'href="/compliance/scorecards/ready"' in index
