@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeGuard
 
 import yaml
@@ -104,6 +104,7 @@ class Scorecard:
     levels: tuple[str, ...]
     rules: tuple[Rule, ...]
     kinds: frozenset[str] = frozenset()  # empty: every kind
+    version: str = ""  # the rule set's: scores made under another are stale
 
     def applies_to(self, kind: str) -> bool:
         return not self.kinds or kind in self.kinds
@@ -141,7 +142,8 @@ def parse_rules(text: str, source: str = "scorecards") -> RuleSet:
     except RulesError as exc:
         raise RulesError(f"{source}: {exc}") from None
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-    return RuleSet(tuple(parsed), digest, source)
+    versioned = tuple(replace(card, version=digest) for card in parsed)
+    return RuleSet(versioned, digest, source)
 
 
 def _load(text: str) -> list[Any]:

@@ -185,11 +185,12 @@ class EntityScorecardsView(EntityMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["results"] = scoring.entity_results(self.entity)
+        rules = scoring.rules_in_force()
+        context["results"] = scoring.entity_results(self.entity, rules)
         if self.entity.kind.lower() in ("group", "user"):
             context["owned"] = [
                 (card, found, chart(card, self.entity.ref))
-                for card in scoring.rules_in_force().scorecards
+                for card in rules.scorecards
                 if (found := scoring.owner_level(card, self.entity.ref))
             ]
         return context
@@ -303,7 +304,9 @@ class EntityScoresApiView(CatalogView):
                             for row in found["rules"]
                         ],
                     }
-                    for found in scoring.entity_results(entity)
+                    for found in scoring.entity_results(
+                        entity, scoring.rules_in_force()
+                    )
                 ],
             }
         )

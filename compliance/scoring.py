@@ -29,11 +29,11 @@ from compliance.checks import Facts, evaluate
 from compliance.models import EntityScore, RuleResult, ScorecardRules, ScoreSnapshot
 from compliance.rules import Rule, RulesError, RuleSet, Scorecard, parse_rules
 from techdocs.models import DocsSite
+from techdocs.source import annotation as techdocs_annotation
 
 logger = logging.getLogger(__name__)
 
 BATCH = 500
-TECHDOCS_REF = "backstage.io/techdocs-ref"
 CACHE_SECONDS = 600
 DAILY_AFTER_DAYS = 30  # older snapshots are thinned to one a day
 _parsed: dict[tuple[Any, ...], RuleSet] = {}
@@ -176,7 +176,7 @@ def gather(entities: list[Entity]) -> dict[int, Facts]:
         .annotate(n=Count("target_ref", distinct=True))
         .values_list("source_ref", "n")
     )
-    documented = [e.ref for e in entities if _annotations(e).get(TECHDOCS_REF)]
+    documented = {e.ref for e in entities if techdocs_annotation(e)}
     built = set(
         DocsSite.objects.filter(
             entity_ref__in=documented, current__isnull=False
@@ -196,12 +196,6 @@ def gather(entities: list[Entity]) -> dict[int, Facts]:
         )
         for e in entities
     }
-
-
-def _annotations(entity: Entity) -> dict[str, Any]:
-    metadata = entity.processed.get("metadata") or {}
-    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
-    return annotations if isinstance(annotations, dict) else {}
 
 
 def stale_ids(rules: RuleSet, limit: int) -> list[int]:
@@ -239,21 +233,21 @@ def score_stale(limit: int = 5000) -> int:
 # What the results add up to
 
 
-def _current(card: Scorecard, rules: RuleSet) -> Any:
-    return EntityScore.objects.filter(scorecard=card.id, rules_version=rules.version)
+def _current(card: Scorecard) -> Any:
+    return EntityScore.objects.filter(scorecard=card.id, rules_version=card.version)
 
 
-def cache_key(name: str) -> str:
+def cache_key(name: str, card: Scorecard) -> str:
     """Results change when entities are scored or removed: key on both."""
     newest = EntityScore.objects.aggregate(at=Max("computed_at"))["at"]
     removed = EntityRevision.objects.order_by("-id").values_list("id", flat=True)
     stamp = newest.timestamp() if newest else 0
-    return f"scores:{name}:{rules_in_force().version}:{stamp}:{removed.first() or 0}"
+    return f"scores:{name}:{card.id}:{card.version}:{stamp}:{removed.first() or 0}"
 
 
 def catalog_summary(card: Scorecard) -> dict[str, Any]:
     """The whole catalog on one scorecard: entities per level, each rule's passes."""
-    key = cache_key(f"catalog:{card.id}")
+    key = cache_key("catalog", card)
     found: dict[str, Any] | None = cache.get(key)
     if found is None:
         found = _catalog_summary(card)
@@ -262,9 +256,8 @@ def catalog_summary(card: Scorecard) -> dict[str, Any]:
 
 
 def _catalog_summary(card: Scorecard) -> dict[str, Any]:
-    rules = rules_in_force()
     per_level = dict(
-        _current(card, rules)
+        _current(card)
         .order_by()
         .values("level")
         .annotate(n=Count("pk"))
@@ -301,7 +294,7 @@ def _levels(card: Scorecard, per_level: dict[int, int]) -> list[dict[str, Any]]:
 def owner_levels(card: Scorecard) -> list[dict[str, Any]]:
     """Each owner's entities on the scorecard; the level it reached is the lowest
     level among them (a team is as ready as its least ready service)."""
-    key = cache_key(f"owners:{card.id}")
+    key = cache_key("owners", card)
     found: list[dict[str, Any]] | None = cache.get(key)
     if found is None:
         found = _owner_levels(card)
@@ -312,7 +305,7 @@ def owner_levels(card: Scorecard) -> list[dict[str, Any]]:
 def _owner_levels(
     card: Scorecard, owners: list[str] | None = None
 ) -> list[dict[str, Any]]:
-    rows = _current(card, rules_in_force())
+    rows = _current(card)
     if owners is not None:
         rows = rows.filter(owner_ref__in=owners)
     counted = (
@@ -347,9 +340,8 @@ def owner_level(card: Scorecard, owner: str) -> dict[str, Any] | None:
     return found[0] if found else None
 
 
-def entity_results(entity: Entity) -> list[dict[str, Any]]:
+def entity_results(entity: Entity, rules: RuleSet) -> list[dict[str, Any]]:
     """Each scorecard that applies: the level reached and every rule's verdict."""
-    rules = rules_in_force()
     scores = {s.scorecard: s for s in EntityScore.objects.filter(entity=entity)}
     verdicts: dict[tuple[str, str], RuleResult] = {
         (r.scorecard, r.rule): r
@@ -386,7 +378,7 @@ def scores(
 ) -> Any:
     """The scores behind a number: a rule's failures (or passes), an owner's
     entities, the entities at one level."""
-    rows = _current(card, rules_in_force()).order_by("ref")
+    rows = _current(card).order_by("ref")
     if rule:
         # In the verdicts' (scorecard, rule, passed, ref) index order: a page
         # of failures reads that page, not every score.
