@@ -58,6 +58,13 @@ class Location(models.Model):
     )
     crawl_again = models.BooleanField(default=False)
     attempts = models.PositiveSmallIntegerField(default=0)
+    allow_org_kinds = models.BooleanField(
+        "may publish groups and users",
+        default=False,
+        help_text="Read every kind from this repository and the repositories its "
+        "Location entities name, Group and User included (catalog/ingest/"
+        "kind_rules.py). Set only for repositories your organisation controls.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

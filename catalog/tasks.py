@@ -61,11 +61,18 @@ def enqueue_crawl(
     location_id: int, *, force: bool = False, countdown: float = 0
 ) -> None:
     """Queue a crawl once the current transaction commits (workers see the rows)."""
-    transaction.on_commit(
-        lambda: crawl_location_task.apply_async(
-            (location_id, force), countdown=countdown or None
-        )
-    )
+    transaction.on_commit(lambda: _send_crawl(location_id, force, countdown or None))
+
+
+def _send_crawl(location_id: int, force: bool, countdown: float | None) -> None:
+    try:
+        crawl_location_task.apply_async((location_id, force), countdown=countdown)
+    except Exception as exc:
+        # Run eagerly, a crawl raises what its worker would retry on (an unreachable
+        # host), already recorded on its run; raising here would drop the crawls
+        # queued after it in the same commit and end `register` with a traceback.
+        # Queued for real, the broker is down: the next refresh picks it up.
+        logger.warning("crawl of location %s not completed: %s", location_id, exc)
 
 
 def refresh_due(limit: int = REFRESH_BATCH) -> int:

@@ -1,13 +1,16 @@
 """Greenroom settings: every value comes from the environment, with a safe default.
 
 Nothing set gives the embedded default (SQLite under GREENROOM_DATA_DIR, tasks run
-eagerly, DEBUG on). DATABASE_URL and CELERY_BROKER_URL give production behaviour.
+eagerly, plain http on localhost). DATABASE_URL and CELERY_BROKER_URL give
+production behaviour. DEBUG is off unless DEBUG=1 (`make demo` sets it).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -49,6 +52,19 @@ def envlist(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
+def envnetworks(name: str) -> list[str]:
+    """Addresses or CIDRs (comma-separated), checked and written as networks."""
+    networks = []
+    for item in envlist(name):
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list IP addresses or networks, not {item!r}"
+            ) from None
+    return networks
+
+
 def envsecret(name: str) -> str:
     """A secret from NAME, or from the file named by NAME_FILE (Docker secrets)."""
     path = env(f"{name}_FILE")
@@ -57,18 +73,45 @@ def envsecret(name: str) -> str:
     return env(name)
 
 
-DEBUG = envbool("DEBUG", default=not env("DATABASE_URL"))
+def kept_secret_key(folder: Path) -> str:
+    """The embedded default's SECRET_KEY: made once, kept (mode 0600) in the data
+    directory, so sessions survive a restart and no key is shared by everyone."""
+    path = folder / "secret_key"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        draft = folder / f".secret_key.{os.getpid()}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(50))
+        try:
+            os.link(draft, path)  # atomic: a second process keeps the first key
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
+
+
+# Django's debug page shows every frame's locals (secrets among them) to whoever
+# causes an error: only when asked for (DEBUG=1; `make demo` asks), and then only
+# to this machine (portal/debug.py).
+DEBUG = envbool("DEBUG")
+DEFAULT_EXCEPTION_REPORTER = "portal.debug.LoopbackOnlyExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.debug.SecretsFilter"
+# One person's machine: the embedded default (no DATABASE_URL) or DEBUG. Plain
+# http on localhost, static files from the apps (no collectstatic), a kept key.
+LOCAL = DEBUG or not env("DATABASE_URL")
+
+DATA_DIR = Path(env("GREENROOM_DATA_DIR") or BASE_DIR / "data").resolve()
 
 SECRET_KEY = envsecret("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off")
-    SECRET_KEY = "greenroom-insecure-development-key-never-use-in-production"
+    if not LOCAL:
+        raise ImproperlyConfigured("SECRET_KEY is required with DATABASE_URL")
+    SECRET_KEY = kept_secret_key(DATA_DIR)
 
-ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if LOCAL else "")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
-
-DATA_DIR = Path(env("GREENROOM_DATA_DIR") or BASE_DIR / "data").resolve()
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -91,6 +134,15 @@ INSTALLED_APPS = [
 # Single sign-on: a trusted proxy in front of the portal authenticates people and
 # passes the user name in this header (e.g. X-Forwarded-User). Empty: Django logins.
 SSO_HEADER = env("GREENROOM_SSO_HEADER")
+# The proxies allowed to set that header (addresses or CIDRs, comma-separated):
+# from any other address it is ignored. A header without them is refused at
+# start, since anyone reaching the portal directly could name any user.
+GREENROOM_SSO_TRUSTED_PROXIES = envnetworks("GREENROOM_SSO_TRUSTED_PROXIES")
+if SSO_HEADER and not GREENROOM_SSO_TRUSTED_PROXIES:
+    raise ImproperlyConfigured(
+        "GREENROOM_SSO_HEADER is set but GREENROOM_SSO_TRUSTED_PROXIES is not: "
+        "list the addresses of the proxies that set it (e.g. 10.0.0.0/24)"
+    )
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -102,6 +154,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     *(["portal.sso.HeaderUserMiddleware"] if SSO_HEADER else []),
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Signed in without a role (e.g. new from single sign-on): a 403 page.
+    "catalog.roles.RoleRequiredMiddleware",
     "audit.log.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -137,12 +191,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}
 
 AUTHENTICATION_BACKENDS = [
-    *(["django.contrib.auth.backends.RemoteUserBackend"] if SSO_HEADER else []),
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's own backends, loading with the user whether they hold a role.
+    *(["catalog.roles.RoleAwareRemoteUserBackend"] if SSO_HEADER else []),
+    "catalog.roles.RoleAwareModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "catalog:entity-list"
 LOGOUT_REDIRECT_URL = "login"
+# Password sign-in throttle (portal/login.py): failures allowed per account and
+# per client address within the window (seconds) before attempts get a 429.
+GREENROOM_LOGIN_FAILURES = envint("GREENROOM_LOGIN_FAILURES", 5)
+GREENROOM_LOGIN_ADDRESS_FAILURES = envint("GREENROOM_LOGIN_ADDRESS_FAILURES", 20)
+GREENROOM_LOGIN_WINDOW = envint("GREENROOM_LOGIN_WINDOW", 900)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -178,10 +238,13 @@ STORAGES = {
     },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if not DEBUG
+        if not LOCAL
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Locally WhiteNoise serves the apps' files as they are (runserver serves none
+# without DEBUG); production serves the collected, hashed set.
+WHITENOISE_USE_FINDERS = LOCAL
 
 LOGGING = {
     "version": 1,
@@ -194,17 +257,21 @@ LOGGING = {
     "loggers": {"git": {"level": "WARNING"}},
 }
 
-# Production hardening, effective whenever DEBUG is off.
+# Production hardening, effective whenever the portal is not LOCAL.
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
-SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not LOCAL
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", default=not LOCAL)
 # How many proxies in front of the portal append to X-Forwarded-For: the audit
 # log then records the client address the outermost one saw (0: REMOTE_ADDR).
 GREENROOM_TRUSTED_PROXIES = envint("GREENROOM_TRUSTED_PROXIES", 0)
-SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
+# X-Forwarded-Proto says "this came over https" only behind those proxies (they
+# set it); reached directly, any client could claim it.
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if GREENROOM_TRUSTED_PROXIES > 0 else None
+)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if LOCAL else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not LOCAL
+SECURE_HSTS_PRELOAD = not LOCAL
 
 # The cache holds the API's per-token request counts: with several web workers
 # (gunicorn processes, hosts) they must share one, so CACHE_URL names a Redis
@@ -281,6 +348,29 @@ GREENROOM_MAX_FILES_PER_LOCATION = envint("GREENROOM_MAX_FILES_PER_LOCATION", 10
 GREENROOM_MAX_ENTITIES_PER_LOCATION = envint(
     "GREENROOM_MAX_ENTITIES_PER_LOCATION", 10_000
 )
+# Bytes that $text/$json/$yaml placeholders may substitute into one location's
+# entities (catalog/descriptor/substitution.py); over it, a processing error.
+GREENROOM_MAX_SUBSTITUTED_BYTES = envint(
+    "GREENROOM_MAX_SUBSTITUTED_BYTES", 64 * 1024 * 1024
+)
+# Per-document limits (catalog/descriptor/validation.py, EntityLimits): a document
+# over one is a processing error naming the field; the rest of its file is read.
+GREENROOM_MAX_DOCUMENT_BYTES = envint("GREENROOM_MAX_DOCUMENT_BYTES", 256 * 1024)
+GREENROOM_MAX_ENTITY_BYTES = envint("GREENROOM_MAX_ENTITY_BYTES", 2 * 1024 * 1024)
+GREENROOM_MAX_ENTITY_TAGS = envint("GREENROOM_MAX_ENTITY_TAGS", 100)
+GREENROOM_MAX_ENTITY_LINKS = envint("GREENROOM_MAX_ENTITY_LINKS", 100)
+GREENROOM_MAX_ENTITY_LABELS = envint("GREENROOM_MAX_ENTITY_LABELS", 100)
+GREENROOM_MAX_ENTITY_ANNOTATIONS = envint("GREENROOM_MAX_ENTITY_ANNOTATIONS", 200)
+GREENROOM_MAX_RELATION_TARGETS = envint("GREENROOM_MAX_RELATION_TARGETS", 5000)
+# Which kinds a location may publish (Backstage's catalog.rules): these from any
+# location; every kind (Group and User too) only from locations whose repository
+# URL matches one of GREENROOM_ORG_LOCATIONS (fnmatch patterns, `*` crosses `/`)
+# or that an administrator flagged (Location.allow_org_kinds), or their children.
+GREENROOM_ALLOWED_KINDS = envlist(
+    "GREENROOM_ALLOWED_KINDS",
+    "Component,API,Resource,System,Domain,Location,Template",
+)
+GREENROOM_ORG_LOCATIONS = envlist("GREENROOM_ORG_LOCATIONS")
 # Search results are counted up to this many; beyond it the page says "more than".
 GREENROOM_SEARCH_MAX_COUNT = envint("GREENROOM_SEARCH_MAX_COUNT", 1000)
 
@@ -327,6 +417,8 @@ GREENROOM_DOCS_BUILD_MEMORY = envint("GREENROOM_DOCS_BUILD_MEMORY", 1024 * 1024 
 
 GREENROOM_API_MAX_PAGE = envint("GREENROOM_API_MAX_PAGE", 1000)
 GREENROOM_API_MAX_BODY = envint("GREENROOM_API_MAX_BODY", 1024 * 1024)  # bytes
+# Facets one /entity-facets request may count (each is a grouped count).
+GREENROOM_API_MAX_FACETS = envint("GREENROOM_API_MAX_FACETS", 100)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "catalog.api.access.BearerTokenAuthentication",
@@ -355,6 +447,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "catalog.api.schema.add_components",
+        "catalog.api.schema.add_links",  # OpenAPI links, for stateful clients
     ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

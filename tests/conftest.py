@@ -29,6 +29,9 @@ def greenroom_settings(settings, tmp_path: Path) -> Iterator[None]:
     settings.GREENROOM_ALLOW_LOCAL_REPOS = True
     settings.GREENROOM_ALLOWED_GIT_HOSTS = []
     settings.GREENROOM_GIT_TIMEOUT = 20
+    # Most tests register organisation repositories (groups, users): every location
+    # may publish every kind here. Tests of the rule itself set it back to [].
+    settings.GREENROOM_ORG_LOCATIONS = ["*"]
     # Pages are tested over plain http on localhost, with static files found in
     # the apps (tests/web/test_static.py checks the collected, hashed production set).
     settings.SECURE_SSL_REDIRECT = False

@@ -12,7 +12,7 @@ import posixpath
 from collections.abc import Iterable
 
 from catalog.hosts import repository_key
-from catalog.ingest.reader import glob_to_regex, is_glob
+from catalog.ingest.reader import compile_glob, is_glob
 from catalog.models import Location
 
 CATALOG_SUFFIXES = (".yaml", ".yml", ".json")  # new descriptors, targets, placeholders
@@ -61,12 +61,12 @@ def may_change(
     read = set(location.input_paths or ())
     if not read:
         return True
-    root = glob_to_regex(location.path) if is_glob(location.path) else None
+    root = compile_glob(location.path) if is_glob(location.path) else None
     folders = [f.strip("/") for f in docs_folders]
     for path in paths:
         if path in read or path == location.path or path.endswith(CATALOG_SUFFIXES):
             return True
-        if root is not None and root.fullmatch(path):
+        if root is not None and root.match(path):
             return True
         for folder in folders:
             base = f"{folder}/" if folder else ""

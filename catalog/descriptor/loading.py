@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, ClassVar, Protocol, cast
@@ -42,6 +42,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.scanner import ScannerError
 from yaml.tokens import Token
 
+from catalog.descriptor.validation import EntityLimits
+
 __all__ = ["Document", "FileRefused", "Limits", "load_documents", "load_one"]
 
 
@@ -51,6 +53,11 @@ class Limits:
     max_documents: int = 1000  # YAML documents per file
     max_depth: int = 50  # nesting depth of mappings/sequences
     max_nodes: int = 200_000  # total nodes after alias expansion, per file
+    # Placeholder content ($text/$json/$yaml) substituted into all the entities
+    # of one location (per file when parse_file is given no `placeholders`).
+    max_substituted_bytes: int = 64 * 1024 * 1024
+    # What one entity may hold once loaded (parse_file checks it, not the loader).
+    entity: EntityLimits = EntityLimits()
 
 
 @dataclass(frozen=True, slots=True)
@@ -640,3 +647,144 @@ def _json_key(key: object, node: Node) -> str:
 def _construct(node: Node) -> object:
     # A fresh constructor per document: its alias memo must not leak across.
     return cast(object, _JsonConstructor().construct_document(node))
+
+
+# ---------------------------------------------------------------------------
+# Application tags: the same loader and limits, for formats with tags of their
+# own (mkdocs.yml's `!ENV`, `!relative` and `!!python/name:`)
+
+TagHandler = Callable[[str, object], object]
+
+
+@dataclass(frozen=True, slots=True)
+class _Tags:
+    """Handlers by exact tag, or by prefix for keys that end in '/' or ':'."""
+
+    handlers: Mapping[str, TagHandler]
+
+    def handler(self, tag: str | None) -> TagHandler | None:
+        if tag is None:
+            return None
+        if tag in self.handlers:
+            return self.handlers[tag]
+        for key, handler in self.handlers.items():
+            if key.endswith(("/", ":")) and tag.startswith(key):
+                return handler
+        return None
+
+
+class _TaggedComposer(_Composer):
+    def __init__(
+        self, loader: _EventSource, limits: Limits, budget: int, tags: _Tags
+    ) -> None:
+        super().__init__(loader, limits, budget)
+        self._tags = tags
+
+    def _scalar_tag(self, event: ScalarEvent) -> str:
+        if event.tag is not None and self._tags.handler(event.tag) is not None:
+            return event.tag
+        return super()._scalar_tag(event)
+
+    def _collection_tag(
+        self,
+        event: CollectionStartEvent,
+        kind: type[Node],
+        allowed: str,
+        what: str,
+    ) -> str:
+        if event.tag is not None and self._tags.handler(event.tag) is not None:
+            return event.tag
+        return super()._collection_tag(event, kind, allowed, what)
+
+
+class _TaggedConstructor(_JsonConstructor):
+    """A tagged node's plain value (text, list or mapping) goes to its handler."""
+
+    def __init__(self, tags: _Tags) -> None:
+        super().__init__()
+        self._tags = tags
+
+    def construct_object(self, node: Node, deep: bool = False) -> object:
+        handler = self._tags.handler(node.tag)
+        if handler is None:
+            return super().construct_object(node, deep)
+        value: object
+        if isinstance(node, MappingNode):
+            value = self.construct_mapping(node, deep=True)
+        elif isinstance(node, SequenceNode):
+            value = [self.construct_object(item, deep=True) for item in node.value]
+        else:
+            value = str(node.value)
+        return handler(node.tag, value)
+
+
+class _TaggedConstructor11(_TaggedConstructor):
+    # `0b1`, `1_000`, `017` (octal) as PyYAML, and so MkDocs, reads them.
+    yaml_constructors: ClassVar[dict[str | None, Any]] = {
+        **_JsonConstructor.yaml_constructors,
+        _YAML + "int": SafeConstructor.construct_yaml_int,
+    }
+
+
+class _TaggedStreamLoader(_StreamLoader):
+    def __init__(self, text: str, limits: Limits, tags: _Tags, yaml11: bool) -> None:
+        super().__init__(text, limits)
+        self._tags = tags
+        self._yaml11 = yaml11
+        if yaml11:
+            self._loader.dispose()
+            self._loader = cast(_EventSource, _YAML11_LOADER_CLASS(text))
+
+    def _document_outcome(self) -> tuple[object | None, str | None]:
+        # As _StreamLoader's, with the tag-aware composer and constructor.
+        composer = _TaggedComposer(
+            self._loader, self._limits, self._node_budget, self._tags
+        )
+        try:
+            root = composer.compose()
+        except _DocumentError as exc:
+            self._skip_rest_of_document()
+            return None, str(exc)
+        kind = _TaggedConstructor11 if self._yaml11 else _TaggedConstructor
+        constructor = kind(self._tags)
+        try:
+            value = cast(object, constructor.construct_document(root.node))
+        except _DocumentError as exc:
+            return None, str(exc)
+        self._node_budget -= root.size
+        return value, None
+
+
+# YAML 1.1 resolution (`yes` is true), as PyYAML reads files for tools built on it.
+_YAML11_LOADER_CLASS: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = (
+    yaml.CSafeLoader if yaml.__with_libyaml__ else _PurePythonLoader
+)
+
+
+def load_one_tagged(
+    data: bytes,
+    tags: Mapping[str, TagHandler],
+    limits: Limits = Limits(),
+    *,
+    yaml11: bool = False,
+) -> object:
+    """`load_one` for a format with tags of its own, under the same limits.
+
+    A node whose tag is a key of `tags` (or starts with a key ending in '/' or
+    ':') is built as plain text, list or mapping and passed, with its full tag,
+    to the handler; what the handler returns takes its place. Every other tag is
+    refused as `load_one` refuses it. `yaml11` reads plain scalars as PyYAML
+    does (YAML 1.1), for files written for PyYAML-based tools such as MkDocs.
+    """
+    single = replace(limits, max_documents=min(limits.max_documents, 1))
+    text = _decode(data, single)
+    documents = _TaggedStreamLoader(text, single, _Tags(tags), yaml11).load()
+    if not documents:
+        return None
+    document = documents[0]
+    if document.error is not None:
+        raise FileRefused(document.error)
+    return document.value
+
+
+__all__ += ["TagHandler", "load_one_tagged"]

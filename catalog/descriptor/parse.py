@@ -11,8 +11,12 @@ from typing import Any, Literal
 from catalog.descriptor.loading import FileRefused, Limits, load_documents
 from catalog.descriptor.refs import DEFAULT_NAMESPACE, EntityName
 from catalog.descriptor.relations import Relation, entity_relations
-from catalog.descriptor.substitution import ReadFile, substitute
-from catalog.descriptor.validation import validate_entity
+from catalog.descriptor.substitution import BudgetExceeded, Placeholders, ReadFile
+from catalog.descriptor.validation import (
+    storage_problems,
+    unstorable_problems,
+    validate_entity,
+)
 
 DEFAULT_LIMITS = Limits()
 Level = Literal["error", "warning"]
@@ -69,9 +73,16 @@ def parse_file(
     *,
     limits: Limits = DEFAULT_LIMITS,
     read: ReadFile | None = None,
+    placeholders: Placeholders | None = None,
 ) -> FileResult:
-    """Parse, substitute and validate every document of one descriptor file."""
+    """Parse, substitute and validate every document of one descriptor file.
+
+    `placeholders` is shared by every file of a location (one read per file, one
+    budget); without it, this file's placeholders get a budget of their own.
+    """
     result = FileResult()
+    if placeholders is None:
+        placeholders = Placeholders(read, limits)
     try:
         documents = load_documents(data, limits)
     except FileRefused as exc:
@@ -85,7 +96,9 @@ def parse_file(
             result.problems.append(Problem(path, message, doc.index))
             result.incomplete = True
         elif doc.value is not None:
-            _parse_document(doc.value, path, doc.index, base_dir, read, limits, result)
+            _parse_document(
+                doc.value, path, doc.index, base_dir, placeholders, limits, result
+            )
     return result
 
 
@@ -94,7 +107,7 @@ def _parse_document(
     path: str,
     index: int,
     base_dir: str,
-    read: ReadFile | None,
+    placeholders: Placeholders,
     limits: Limits,
     result: FileResult,
 ) -> None:
@@ -109,8 +122,13 @@ def _parse_document(
         )
         return
     ref = identity(value)
-    processed, warnings = substitute(copy.deepcopy(value), base_dir, read, limits)
-    errors = validate_entity(processed)
+    try:
+        processed, warnings = placeholders.substitute(copy.deepcopy(value), base_dir)
+    except BudgetExceeded as exc:
+        _reject(result, path, index, where, ref, [str(exc)])
+        return
+    # Unstorable text first: Backstage's messages would quote it back.
+    errors = unstorable_problems(value) or validate_entity(processed)
     if errors:
         _reject(result, path, index, where, ref, errors)
         return
@@ -123,6 +141,10 @@ def _parse_document(
     )
     if ref_errors:
         _reject(result, path, index, where, name.ref, ref_errors)
+        return
+    refused = storage_problems(value, processed, limits.entity)
+    if refused:
+        _reject(result, path, index, where, name.ref, refused)
         return
     for warning in warnings:
         result.problems.append(

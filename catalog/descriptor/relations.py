@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from catalog.descriptor.kinds import KINDS
+from catalog.descriptor.kinds import KINDS, RelationRule
 from catalog.descriptor.refs import EntityName, RefError, compound_ref, parse_ref
 
 
@@ -29,15 +29,26 @@ def entity_relations(
     errors: list[str] = []
     spec_def = KINDS.get(kind)
     for rule in spec_def.relations if spec_def else ():
-        for item in _ref_values(spec.get(rule.field)):
-            try:
-                target = _target(item, rule.default_kind, namespace).ref
-            except RefError as exc:
-                errors.append(f"spec.{rule.field}: {exc}")
-                continue
+        targets, field_errors = field_targets(rule, spec, namespace)
+        errors.extend(field_errors)
+        for target in targets:
             relations.add(Relation(ref, rule.forward, target))
             relations.add(Relation(target, rule.reverse, ref))
     return sorted(relations), errors
+
+
+def field_targets(
+    rule: RelationRule, spec: Mapping[str, Any], namespace: str
+) -> tuple[list[str], list[str]]:
+    """The refs one relation field names, and the errors of those it cannot parse."""
+    targets: list[str] = []
+    errors: list[str] = []
+    for item in _ref_values(spec.get(rule.field)):
+        try:
+            targets.append(_target(item, rule.default_kind, namespace).ref)
+        except RefError as exc:
+            errors.append(f"spec.{rule.field}: {exc}")
+    return targets, errors
 
 
 def _ref_values(value: Any) -> list[Any]:

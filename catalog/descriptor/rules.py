@@ -13,6 +13,10 @@ _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _API_SUFFIX = re.compile(r"^[a-zA-Z0-9]{1,63}$")
 _URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*$")
 RELATION_TYPE = re.compile(r"^\w+$")
+# What PostgreSQL cannot store in text or jsonb: NUL, and lone surrogates (halves
+# of UTF-16 pairs, from JSON escapes: they have no UTF-8 form). Python strings never
+# hold valid pairs, so every surrogate here is a lone one.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def is_valid_name(value: object) -> bool:

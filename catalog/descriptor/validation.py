@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from catalog.descriptor import rules
 from catalog.descriptor.kinds import KINDS, FieldType
 from catalog.descriptor.refs import DEFAULT_NAMESPACE, EntityName
-from catalog.descriptor.relations import entity_relations
+from catalog.descriptor.relations import entity_relations, field_targets
 
 ROOT_KEYS = ("apiVersion", "kind", "metadata", "spec")
 OUTPUT_ONLY_ROOT_KEYS = ("relations", "status")
@@ -182,10 +184,16 @@ def _is_text(value: object) -> bool:
     return isinstance(value, str) and len(value) > 0
 
 
-def entity_problems(doc: Mapping[str, Any]) -> list[str]:
+def entity_problems(
+    doc: Mapping[str, Any], limits: EntityLimits | None = None
+) -> list[str]:
     """What a crawl would refuse in this entity: the envelope, its kind's fields,
-    and the references its spec makes (as validate-entity reports them)."""
-    errors = validate_entity(doc)
+    the references its spec makes (as validate-entity reports them), and what the
+    catalog cannot store or will not store (`storage_problems`)."""
+    errors = unstorable_problems(doc) or validate_entity(doc)
+    if errors:
+        return errors
+    errors = size_problems(doc, doc, limits or EntityLimits())
     if errors:
         return errors
     metadata = doc["metadata"]
@@ -195,3 +203,131 @@ def entity_problems(doc: Mapping[str, Any]) -> list[str]:
     return entity_relations(
         name.ref, name.kind, name.namespace, spec if isinstance(spec, Mapping) else {}
     )[1]
+
+
+# ---------------------------------------------------------------------------
+# What the catalog stores: Greenroom's own rules beside Backstage's validators.
+
+# The column size of every entity ref (catalog.models: Entity.ref, Relation, ...).
+REF_MAX = 400
+
+
+@dataclass(frozen=True, slots=True)
+class EntityLimits:
+    """Per-document limits (settings GREENROOM_MAX_ENTITY_*; these are the defaults).
+
+    Per document, never per file or location: an organisation's file of thousands
+    of User documents is read whole, while one document cannot make every list,
+    page and index that shows it carry megabytes.
+    """
+
+    max_document_bytes: int = 256 * 1024  # the document as written, as JSON
+    max_entity_bytes: int = 2 * 1024 * 1024  # with placeholder files substituted
+    max_tags: int = 100
+    max_links: int = 100
+    max_labels: int = 100
+    max_annotations: int = 200
+    max_relation_targets: int = 5000  # per relation field (spec.members, ...)
+
+
+def storage_problems(
+    descriptor: Mapping[str, Any], processed: Mapping[str, Any], limits: EntityLimits
+) -> list[str]:
+    """Why the catalog will not store a valid entity: text PostgreSQL refuses (a
+    documented difference: Backstage stores it), or a limit it is over."""
+    unstorable = unstorable_problems(descriptor) or unstorable_problems(processed)
+    return unstorable or size_problems(descriptor, processed, limits)
+
+
+def unstorable_problems(doc: Mapping[str, Any]) -> list[str]:
+    where = unstorable_field(doc)
+    if where is None:
+        return []
+    return [
+        f"{where} contains a NUL character or a lone UTF-16 surrogate, "
+        "which the catalog cannot store"
+    ]
+
+
+def unstorable_field(value: Any, where: str = "") -> str | None:
+    """The dotted path of the first key or string holding NUL or a lone surrogate."""
+    if isinstance(value, str):
+        return (where or "value") if rules.UNSTORABLE.search(value) else None
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            path = f"{where}.{key}" if where else str(key)
+            if rules.UNSTORABLE.search(str(key)):
+                return _printable(path)
+            found = unstorable_field(item, path)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = unstorable_field(item, f"{where}[{index}]")
+            if found is not None:
+                return found
+    return None
+
+
+def _printable(path: str) -> str:
+    return repr(path)[1:-1] if rules.UNSTORABLE.search(path) else path
+
+
+def size_problems(
+    descriptor: Mapping[str, Any], processed: Mapping[str, Any], limits: EntityLimits
+) -> list[str]:
+    problems = [
+        *_bytes_problem("the document", descriptor, limits.max_document_bytes),
+        *_bytes_problem(
+            "the document with its placeholders substituted",
+            processed,
+            limits.max_entity_bytes,
+        ),
+    ]
+    metadata = processed.get("metadata") or {}
+    counted = (
+        ("tags", limits.max_tags),
+        ("links", limits.max_links),
+        ("labels", limits.max_labels),
+        ("annotations", limits.max_annotations),
+    )
+    for field, limit in counted:
+        problems += _count_problem(f"metadata.{field}", metadata.get(field), limit)
+    problems += _relation_problems(processed, limits)
+    return problems
+
+
+def _bytes_problem(what: str, doc: Mapping[str, Any], limit: int) -> list[str]:
+    size = len(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode())
+    if size <= limit:
+        return []
+    return [f"{what} is {size} bytes as JSON, more than the limit of {limit} bytes"]
+
+
+def _count_problem(field: str, value: object, limit: int) -> list[str]:
+    if not isinstance(value, list | Mapping) or len(value) <= limit:
+        return []
+    return [f"{field} has {len(value)} entries, more than the limit of {limit}"]
+
+
+def _relation_problems(processed: Mapping[str, Any], limits: EntityLimits) -> list[str]:
+    spec_def = KINDS.get(processed.get("kind", ""))
+    spec = processed.get("spec")
+    if spec_def is None or not isinstance(spec, Mapping):
+        return []
+    namespace = (processed.get("metadata") or {}).get("namespace", DEFAULT_NAMESPACE)
+    problems: list[str] = []
+    for rule in spec_def.relations:
+        field = f"spec.{rule.field}"
+        value = spec.get(rule.field)
+        problems += _count_problem(field, value, limits.max_relation_targets)
+        targets, _ = field_targets(rule, spec, namespace)
+        for target in targets:
+            if len(target) > REF_MAX:
+                problems.append(
+                    f"{field}: the entity reference {target[:40]!r}... is "
+                    f"{len(target)} characters, more than the {REF_MAX} the "
+                    "catalog stores"
+                )
+                break
+    return problems

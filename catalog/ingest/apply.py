@@ -42,6 +42,7 @@ from catalog.models import (
     Relation,
 )
 from catalog.search import index_entities
+from catalog.storable import fit, storable_json
 from catalog.summary import write_summaries
 
 BATCH = 1000
@@ -106,15 +107,15 @@ def revision(
     removed = action == EntityRevision.Action.REMOVED
     return EntityRevision(
         entity_uid=entity.uid,
-        ref=entity.ref,
-        kind=entity.kind,
+        ref=fit(EntityRevision, "ref", entity.ref),
+        kind=fit(EntityRevision, "kind", entity.kind),
         action=action,
-        owner_ref=entity.owner_ref,
+        owner_ref=fit(EntityRevision, "owner_ref", entity.owner_ref),
         location=location,
-        repository=location.url,
-        path=entity.path,
-        commit=commit,
-        descriptor=None if removed else entity.processed,
+        repository=fit(EntityRevision, "repository", location.url),
+        path=fit(EntityRevision, "path", entity.path),
+        commit=fit(EntityRevision, "commit", commit),
+        descriptor=None if removed else storable_json(entity.processed),
     )
 
 
@@ -152,6 +153,15 @@ class Applier:
     def _dedupe(self) -> dict[str, ParsedEntity]:
         produced: dict[str, ParsedEntity] = {}
         for parsed in self.read.entities:
+            if fit(Entity, "ref", parsed.ref) != parsed.ref:
+                # The descriptor model refuses such refs; a cut one would name
+                # another entity, so it is never stored.
+                self.stats.problems.append(
+                    Problem(
+                        parsed.path, "entity ref cannot be stored", None, parsed.ref
+                    )
+                )
+                continue
             first = produced.setdefault(parsed.ref, parsed)
             if first is not parsed:
                 self.stats.problems.append(
@@ -182,17 +192,14 @@ class Applier:
                 continue
             entity = current or Entity(
                 ref=ref,
-                namespace=parsed.namespace.lower(),
-                name=parsed.name.lower(),
+                namespace=fit(Entity, "namespace", parsed.namespace.lower()),
+                name=fit(Entity, "name", parsed.name.lower()),
                 location=self.location,
                 first_seen=self.now,
             )
             (self.changed if current else self.new).append(entity)
-            entity.kind, entity.path = parsed.kind, parsed.path
-            entity.parent_ref, entity.commit = parent, self.commit
-            entity.descriptor, entity.processed = parsed.descriptor, processed
+            self._fill(entity, parsed, processed, parent)
             entity.content_hash, entity.etag = digest, new_etag()
-            entity.owner_ref = parsed.owner or ""
             entity.updated_at = entity.last_seen = self.now
             self.produced[ref] = parsed
         for ref, current in existing.items():
@@ -205,6 +212,23 @@ class Applier:
                 self.removed.append(current)
         self.stats.added, self.stats.changed = len(self.new), len(self.changed)
         self.stats.removed = len(self.removed)
+
+    def _fill(
+        self,
+        entity: Entity,
+        parsed: ParsedEntity,
+        processed: dict[str, Any],
+        parent: str,
+    ) -> None:
+        """Copy what was read onto the row, storable (catalog/storable.py): the
+        descriptor model refuses unstorable documents, this is the last word."""
+        entity.kind = fit(Entity, "kind", parsed.kind)
+        entity.path = fit(Entity, "path", parsed.path)
+        entity.parent_ref = fit(Entity, "parent_ref", parent)
+        entity.commit = fit(Entity, "commit", self.commit)
+        entity.descriptor = storable_json(parsed.descriptor)
+        entity.processed = storable_json(processed)
+        entity.owner_ref = fit(Entity, "owner_ref", parsed.owner or "")
 
     def _parent(self, parsed: ParsedEntity) -> str:
         """The Location entity that emitted it: the one naming its file, else the
@@ -260,11 +284,11 @@ class Applier:
         self.errors = [
             ProcessingError(
                 location=self.location,
-                path=p.path,
-                entity_ref=p.ref or "",
+                path=fit(ProcessingError, "path", p.path),
+                entity_ref=fit(ProcessingError, "entity_ref", p.ref or ""),
                 level=p.level,
-                message=p.message,
-                commit=self.commit,
+                message=fit(ProcessingError, "message", p.message),
+                commit=fit(ProcessingError, "commit", self.commit),
                 created_at=self.now,
             )
             for p in self.stats.problems
@@ -300,9 +324,9 @@ class Applier:
             [
                 Relation(
                     origin=by_ref[ref],
-                    source_ref=r.source,
-                    type=r.type,
-                    target_ref=r.target,
+                    source_ref=fit(Relation, "source_ref", r.source),
+                    type=fit(Relation, "type", r.type),
+                    target_ref=fit(Relation, "target_ref", r.target),
                 )
                 for ref, parsed in self.produced.items()
                 for r in parsed.relations

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from catalog.descriptor import FileResult, Limits, ParsedEntity, Problem, parse_file
+from catalog.descriptor.substitution import Placeholders
 
 SYMLINK_MODE = 0o120000
 GLOB_CHARS = re.compile(r"[*?\[]")
@@ -42,26 +43,86 @@ class ReadResult:
     input_paths: set[str] = field(default_factory=set)
 
 
-def glob_to_regex(pattern: str) -> re.Pattern[str]:
-    """`**` crosses folders, `*` and `?` stay inside one, as in shells and gitignore."""
-    out, i = [], 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
+GLOBSTAR = "**"
+
+
+@dataclass(frozen=True, slots=True)
+class Glob:
+    """A glob matched segment by segment, in time linear in the path.
+
+    A whole `**` segment crosses folders: zero or more of them in the middle or at
+    the start, one or more at the end (it names files there, as `services/**` does).
+    `*` and `?` stay inside one segment, and so does a `**` inside a segment
+    (`**.yaml` is `*.yaml`, as in Backstage's minimatch and in gitignore). `[` is
+    an ordinary character: folders such as Next.js's `[id]` are common.
+    """
+
+    segments: tuple[str, ...]
+
+    def match(self, path: str) -> bool:
+        """Run the pattern as an NFA over the path's segments: the states are
+        pattern positions, so the work is (pattern segments) x (path segments)
+        segment matches, each linear-ish (`_match_segment`)."""
+        last = len(self.segments)
+        states = self._closure({0})
+        for name in path.split("/"):
+            moved: set[int] = set()
+            for i in states:
+                if i == last:
+                    continue
+                segment = self.segments[i]
+                if segment == GLOBSTAR:
+                    moved.update((i, i + 1))  # take this folder, and maybe stop
+                elif _match_segment(segment, name):
+                    moved.add(i + 1)
+            states = self._closure(moved)
+            if not states:
+                return False
+        return last in states
+
+    def _closure(self, states: set[int]) -> set[int]:
+        """Add the positions reached by a `**` that takes no folder at all (not
+        the last one, which must take at least one). `compile_glob` merges
+        `**/**`, so one step is enough."""
+        last = len(self.segments) - 1
+        return states | {
+            i + 1 for i in states if i < last and self.segments[i] == GLOBSTAR
+        }
+
+
+def compile_glob(pattern: str) -> Glob:
+    """The `Glob` for a normalised pattern (see `clean_relative`)."""
+    segments: list[str] = []
+    for segment in pattern.split("/"):
+        if segment == GLOBSTAR and segments and segments[-1] == GLOBSTAR:
+            continue  # `**/**` is `**`
+        segments.append(segment)
+    return Glob(tuple(segments))
+
+
+def _match_segment(pattern: str, name: str) -> bool:
+    """`*` and `?` wildcard match of one segment, without backtracking blow-up.
+
+    Greedy, going back only to the last `*` seen: a later `*` can absorb anything
+    an earlier one could, so earlier choices never need revisiting. At most
+    len(pattern) x len(name) steps, where a regex for `*a*a*a*b` takes
+    len(name) ** (number of stars).
+    """
+    p = n = 0
+    star, resume = -1, 0
+    while n < len(name):
+        if p < len(pattern) and pattern[p] == "*":
+            star, resume = p, n
+            p += 1
+        elif p < len(pattern) and pattern[p] in ("?", name[n]):
+            p += 1
+            n += 1
+        elif star >= 0:
+            p, resume = star + 1, resume + 1
+            n = resume
         else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return re.compile("".join(out) + r"\Z")
+            return False
+    return pattern[p:].strip("*") == ""
 
 
 def is_glob(path: str) -> bool:
@@ -93,6 +154,8 @@ class LocationReader:
         self._seen: set[str] = set()
         self._queue: deque[tuple[str, bool, str]] = deque()
         self._listing: list[tuple[str, int]] | None = None
+        # One for the whole location: each placeholder file read once, one budget.
+        self._placeholders = Placeholders(self._read_bytes, limits)
 
     def read(self, root: str) -> ReadResult:
         path = clean_relative(root)
@@ -144,9 +207,10 @@ class LocationReader:
             self._problem(path, str(exc))
             self.result.incomplete_paths.add(path)
             return
-        self._add(
-            parse_file(data, path, limits=self.limits, read=self._read_bytes), path
+        parsed = parse_file(
+            data, path, limits=self.limits, placeholders=self._placeholders
         )
+        self._add(parsed, path)
 
     def _add(self, parsed: FileResult, path: str) -> None:
         room = self.max_entities - len(self.result.entities)
@@ -207,10 +271,10 @@ class LocationReader:
     def _glob(self, pattern: str) -> list[str]:
         if self._listing is None:
             self._listing = self.tree.files()
-        regex = glob_to_regex(pattern)
+        glob = compile_glob(pattern)
         matches = []
         for path, mode in self._listing:
-            if regex.match(path):
+            if glob.match(path):
                 if mode == SYMLINK_MODE:
                     self._problem(
                         path, f"{path} is a symbolic link; links are never followed"

@@ -15,11 +15,14 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from catalog.descriptor import Limits, Problem
+from catalog.descriptor.validation import EntityLimits
 from catalog.ingest import git as gitio
 from catalog.ingest.apply import ApplyStats, apply_read
 from catalog.ingest.generated import DEFAULT_PATH, generated_entity
+from catalog.ingest.kind_rules import refuse_disallowed_kinds
 from catalog.ingest.reader import ReadResult, read_location
 from catalog.models import CrawlRun, Entity, Location
+from catalog.storable import fit, storable_json
 from catalog.urlpolicy import RepoUrl, UrlRefused, check_repo_url, split_host_file_url
 
 logger = logging.getLogger(__name__)
@@ -38,6 +41,16 @@ def limits() -> Limits:
         max_documents=settings.GREENROOM_MAX_DOCUMENTS,
         max_depth=settings.GREENROOM_MAX_DEPTH,
         max_nodes=settings.GREENROOM_MAX_NODES,
+        max_substituted_bytes=settings.GREENROOM_MAX_SUBSTITUTED_BYTES,
+        entity=EntityLimits(
+            max_document_bytes=settings.GREENROOM_MAX_DOCUMENT_BYTES,
+            max_entity_bytes=settings.GREENROOM_MAX_ENTITY_BYTES,
+            max_tags=settings.GREENROOM_MAX_ENTITY_TAGS,
+            max_links=settings.GREENROOM_MAX_ENTITY_LINKS,
+            max_labels=settings.GREENROOM_MAX_ENTITY_LABELS,
+            max_annotations=settings.GREENROOM_MAX_ENTITY_ANNOTATIONS,
+            max_relation_targets=settings.GREENROOM_MAX_RELATION_TARGETS,
+        ),
     )
 
 
@@ -53,6 +66,7 @@ def read_tree(tree: gitio.CommitTree, location: Location) -> ReadResult:
     )
     if location.parent_id is None:
         read.entities.insert(0, generated_entity(location))
+    refuse_disallowed_kinds(read, location)
     return read
 
 
@@ -157,6 +171,12 @@ class Crawl:
             # away: nothing was applied, and trying again will sort it out.
             self._fail(f"database error, will retry: {exc}")
             raise TransientCrawlError(str(exc)) from exc
+        except Exception as exc:
+            # Anything else is a bug or a broken disk, not a reason to leave the
+            # run "running" and the location pending: record it, start afresh.
+            logger.exception("crawl of location %s raised", location.pk)
+            shutil.rmtree(mirror_path(location), ignore_errors=True)
+            return self._fail(f"unexpected error: {type(exc).__name__}: {exc}")
 
     def _crawl(self) -> CrawlRun | None:
         location = self.location
@@ -178,7 +198,7 @@ class Crawl:
         self.run_row = CrawlRun.objects.create(
             location=location,
             forced=self.force,
-            commit=head.commit,
+            commit=fit(CrawlRun, "commit", head.commit),
             started_at=self.started,
         )
         try:
@@ -233,14 +253,14 @@ class Crawl:
     ) -> None:
         now = timezone.now()
         interval = self.location.refresh_interval or settings.GREENROOM_REFRESH_INTERVAL
-        read = {} if paths is None else {"input_paths": paths}
+        read = {} if paths is None else {"input_paths": storable_json(paths)}
         Location.objects.filter(pk=self.location.pk).update(
             **read,
             status=status,
-            resolved_branch=head.branch,
-            last_commit=head.commit,
+            resolved_branch=fit(Location, "resolved_branch", head.branch),
+            last_commit=fit(Location, "last_commit", head.commit),
             content_hash=content_hash,
-            last_error=error,
+            last_error=fit(Location, "last_error", error),
             last_crawl_finished=now,
             next_crawl_at=now + timedelta(seconds=interval),
             attempts=0,
@@ -252,8 +272,9 @@ class Crawl:
         run = self.run_row or CrawlRun(
             location=self.location, forced=self.force, started_at=self.started
         )
-        run.status, run.finished_at, run.error = status, timezone.now(), error
-        run.commit = commit or run.commit
+        run.status, run.finished_at = status, timezone.now()
+        run.error = fit(CrawlRun, "error", error)
+        run.commit = fit(CrawlRun, "commit", commit or run.commit)
         run.added, run.changed, run.removed = stats.added, stats.changed, stats.removed
         run.unchanged, run.errors = stats.unchanged, stats.errors
         run.save()
@@ -286,8 +307,24 @@ def resolve_remote_targets(
             problems.append(Problem("", f"Location target {target!r} refused: {exc}"))
             continue
         key = (repo.url, parts.branch or "", parts.path or DEFAULT_PATH)
+        too_long = _too_long(key)
+        if too_long:
+            problems.append(
+                Problem("", f"Location target {target!r} refused: {too_long}")
+            )
+            continue
         children.setdefault(key, named_by)
     return children, problems
+
+
+def _too_long(key: Child) -> str:
+    """Why a child location cannot be stored as it is named (cutting would name
+    another repository, branch or file)."""
+    for name, value in zip(("url", "branch", "path"), key, strict=True):
+        size = Location._meta.get_field(name).max_length
+        if size is not None and len(value) > size:
+            return f"its {name} is longer than {size} characters"
+    return ""
 
 
 def sync_children(location: Location, children: dict[Child, str]) -> None:

@@ -7,11 +7,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 from django.db.models import Count
 
-from catalog.demo import build_demo_org
+from catalog.demo import ORG_REPO, build_demo_org
 from catalog.locations import RegistrationError, register_many, validate_target
-from catalog.models import Entity
+from catalog.models import Entity, Location
 from catalog.roles import ADMIN, EDITOR, VIEWER, grant_role
 
 
@@ -34,7 +35,15 @@ class Command(BaseCommand):
             targets = [validate_target(f"file://{path}") for path in repos]
         except RegistrationError as exc:
             raise CommandError(str(exc)) from None
-        created = register_many(targets)
+        # The demo's organisation repository may publish its groups and users, as
+        # an administrator would allow it (catalog/ingest/kind_rules.py): flagged
+        # in the same transaction, before the crawls queued on commit run.
+        with transaction.atomic():
+            created = register_many(targets)
+            org = [
+                t.url for t, p in zip(targets, repos, strict=True) if p.name == ORG_REPO
+            ]
+            Location.objects.filter(url__in=org).update(allow_org_kinds=True)
         self.stdout.write(f"registered {len(created)} new locations")
         call_command("crawl", "--all", stdout=self.stdout, stderr=self.stderr)
         counts = Entity.objects.values("kind").annotate(n=Count("id")).order_by("kind")
