@@ -6,9 +6,11 @@ leak credentials into logs. Everything that clones, fetches or downloads goes
 through :func:`check_repo_url` first. Settings are passed in by the caller so
 this module stays free of Django and trivially testable.
 
-Resolving a name here and letting git resolve it again later leaves a DNS
-rebinding window; :func:`resolve_host` is public so a connect-time check can
-reuse the same rules.
+A name is resolved once, here: the addresses checked come back in
+``RepoUrl.addresses`` and every connection is pinned to them (git through
+``catalog.ingest.git``, host APIs through ``webhooks.hostapi``), so DNS cannot
+answer differently when the connection is made (DNS rebinding). Names in the
+allowlist are the operator's and are trusted as names: nothing is pinned.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import re
 import socket
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import TypeAlias
 from urllib.parse import unquote, urlsplit
 
@@ -83,6 +85,9 @@ class RepoUrl:
     host: str
     port: int | None
     path: str
+    # The addresses the policy checked, to connect to and nowhere else; empty
+    # for local paths and allowlisted hosts. Not part of the URL's identity.
+    addresses: tuple[str, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +113,11 @@ def check_repo_url(
     """Return the normalised form of ``url`` or raise :class:`UrlRefused`."""
     _check_shape(url)
     repo = _parse(url, allow_local)
-    if repo.scheme != "file":
-        allowlist = _parse_allowlist(allowed_hosts)
-        _check_host(repo, allowlist, resolve or resolve_host)
-    return repo
+    if repo.scheme == "file":
+        return repo
+    allowlist = _parse_allowlist(allowed_hosts)
+    addresses = _check_host(repo, allowlist, resolve or resolve_host)
+    return replace(repo, addresses=addresses)
 
 
 def git_allow_protocol(allow_local: bool) -> str:
@@ -361,7 +367,8 @@ def _is_listed(repo: RepoUrl, allowlist: Sequence[_AllowEntry]) -> bool:
 
 def _check_host(
     repo: RepoUrl, allowlist: Sequence[_AllowEntry], resolve: Resolver
-) -> None:
+) -> tuple[str, ...]:
+    """Refuse the host, or return the addresses to pin its connections to."""
     literal = _literal_ip(repo.host)
     if _is_metadata(repo.host, literal):
         raise UrlRefused(f"host {repo.host} is a cloud metadata endpoint")
@@ -374,11 +381,11 @@ def _check_host(
     if allowlist and not listed:
         raise UrlRefused(f"host {repo.host} is not in {_ALLOWED_HOSTS_SETTING}")
     if listed:
-        return
+        return ()
     if literal is not None:
         _check_address(repo.host, literal, resolved=False)
-        return
-    _check_hostname(repo, resolve)
+        return (str(literal),)
+    return _check_hostname(repo, resolve)
 
 
 def _is_metadata(host: str, literal: IPAddress | None) -> bool:
@@ -387,15 +394,18 @@ def _is_metadata(host: str, literal: IPAddress | None) -> bool:
     return any(a in _METADATA_ADDRESSES for a in _addresses_to_check(literal))
 
 
-def _check_hostname(repo: RepoUrl, resolve: Resolver) -> None:
+def _check_hostname(repo: RepoUrl, resolve: Resolver) -> tuple[str, ...]:
     # RFC 6761: these names are loopback whatever DNS says.
     if repo.host == "localhost" or repo.host.endswith(".localhost"):
         raise UrlRefused(
             f"host {repo.host} is a loopback name; only public hosts are crawled "
             f"unless listed in {_ALLOWED_HOSTS_SETTING}"
         )
-    for address in _resolve(repo.host, repo.port, resolve):
+    addresses = _resolve(repo.host, repo.port, resolve)
+    for address in addresses:
         _check_address(repo.host, address, resolved=True)
+    # Each address once, in the resolver's order (getaddrinfo repeats them).
+    return tuple(dict.fromkeys(str(address) for address in addresses))
 
 
 def _resolve(host: str, port: int | None, resolve: Resolver) -> list[IPAddress]:

@@ -11,18 +11,24 @@ from __future__ import annotations
 
 import http.client
 import json
-import urllib.error
-import urllib.request
+import logging
+import socket
+import ssl
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from catalog.ingest.git import pinned_addresses
 from catalog.ingest.sync import check_url
-from catalog.urlpolicy import UrlRefused
+from catalog.urlpolicy import DEFAULT_PORTS, RepoUrl, UrlRefused
+
+logger = logging.getLogger(__name__)
 
 TIMEOUT_SECONDS = 10
 MAX_ANSWER = 1024 * 1024
 MAX_HOOK_ID = 100  # Webhook.host_hook_id
+UNREACHABLE = "the host's API could not be reached, or did not answer over HTTP"
 
 
 class HostError(Exception):
@@ -109,29 +115,38 @@ def _api_base(kind: str, scope_url: str) -> tuple[str, str]:
 
 def _post(url: str, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
     try:
-        check_url(url)
+        repo = check_url(url)
     except UrlRefused as exc:
         raise HostError(f"the host's API address is refused: {exc}") from None
-    request = urllib.request.Request(  # noqa: S310 - checked by the URL policy above
-        url,
-        data=json.dumps(body).encode(),
-        method="POST",
-        headers={
-            **headers,
-            "Content-Type": "application/json",
-            "User-Agent": "Greenroom",
-        },
-    )
+    parts = urlsplit(url)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    connection = _connection(repo)
     try:
-        with _opener().open(request, timeout=TIMEOUT_SECONDS) as response:
-            data = response.read(MAX_ANSWER + 1)
-    except urllib.error.HTTPError as exc:
-        raise HostError(f"the host answered {exc.code} {exc.reason}") from None
-    except (ValueError, http.client.HTTPException):  # never quote the request
-        raise HostError("the request to the host could not be sent") from None
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise HostError(f"the host could not be reached: {reason}") from None
+        try:
+            connection.request(
+                "POST",
+                target,
+                body=json.dumps(body).encode(),
+                headers={
+                    **headers,
+                    "Content-Type": "application/json",
+                    "User-Agent": "Greenroom",
+                },
+            )
+        except (ValueError, http.client.InvalidURL):  # never quote the request
+            raise HostError("the request to the host could not be sent") from None
+        response = connection.getresponse()
+        data = response.read(MAX_ANSWER + 1)
+    except (OSError, http.client.HTTPException) as exc:
+        # One message for a closed port, a silent one and one that is not HTTP:
+        # the difference would make this a port scanner. The reason is logged.
+        logger.warning("the API of %s could not be called: %r", repo.host, exc)
+        raise HostError(UNREACHABLE) from None
+    finally:
+        connection.close()
+    # Redirects are answers, never followed: one could carry the token elsewhere.
+    if not 200 <= response.status < 300:
+        raise HostError(f"the host answered {response.status} {_phrase(response)}")
     try:
         answer = json.loads(data[:MAX_ANSWER])
     except ValueError:
@@ -139,11 +154,64 @@ def _post(url: str, body: dict[str, Any], headers: dict[str, str]) -> dict[str, 
     return answer if isinstance(answer, dict) else {}
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # a redirect could carry the token to another address
+def _phrase(response: http.client.HTTPResponse) -> str:
+    # The standard phrase, not the host's own words.
+    try:
+        return HTTPStatus(response.status).phrase
+    except ValueError:
+        return ""
 
 
-def _opener() -> urllib.request.OpenerDirector:
-    # No redirects, and no proxies picked up from the environment.
-    return urllib.request.build_opener(_NoRedirect, urllib.request.ProxyHandler({}))
+def _connection(
+    repo: RepoUrl, context: ssl.SSLContext | None = None
+) -> http.client.HTTPConnection:
+    """A connection to the host, pinned to the addresses the URL policy vetted.
+
+    The Host header, TLS SNI and the certificate check keep the host's name;
+    only the TCP connection goes to the vetted address, so DNS is not asked
+    again (rebinding). No proxies are used.
+    """
+    port = repo.port or DEFAULT_PORTS[repo.scheme]
+    addresses = pinned_addresses(repo)
+    if repo.scheme == "https":
+        return _PinnedHTTPSConnection(
+            repo.host, port, addresses, context or ssl.create_default_context()
+        )
+    return _PinnedHTTPConnection(repo.host, port, addresses)
+
+
+def _dial(
+    host: str, port: int, addresses: tuple[str, ...], timeout: float
+) -> socket.socket:
+    if not addresses:  # an allowlisted name: the operator's DNS is trusted
+        return socket.create_connection((host, port), timeout)
+    error: OSError = OSError(f"no address to connect to for {host}")
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port), timeout)
+        except OSError as exc:
+            error = exc
+    raise error
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, host: str, port: int, addresses: tuple[str, ...]) -> None:
+        super().__init__(host, port, timeout=TIMEOUT_SECONDS)
+        self.addresses = addresses
+
+    def connect(self) -> None:
+        self.sock = _dial(self.host, self.port, self.addresses, TIMEOUT_SECONDS)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(
+        self, host: str, port: int, addresses: tuple[str, ...],
+        context: ssl.SSLContext,
+    ) -> None:  # fmt: skip
+        super().__init__(host, port, timeout=TIMEOUT_SECONDS, context=context)
+        self.addresses = addresses
+        self.tls = context
+
+    def connect(self) -> None:
+        sock = _dial(self.host, self.port, self.addresses, TIMEOUT_SECONDS)
+        self.sock = self.tls.wrap_socket(sock, server_hostname=self.host)

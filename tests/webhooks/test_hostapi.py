@@ -7,25 +7,35 @@ gets, so the tests see exactly what Greenroom sent, and where.
 
 from __future__ import annotations
 
+import datetime
 import http.client
 import io
 import json
 import logging
 import re
+import socketserver
+import ssl
 import threading
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from django.core.management import call_command
 from django.urls import reverse
 
 from catalog.models import Location
-from webhooks import registry
+from catalog.urlpolicy import RepoUrl
+from tests.support.gitrepos import free_port
+from webhooks import hostapi, registry
 from webhooks.models import Delivery, Webhook
 
 pytestmark = pytest.mark.django_db
@@ -168,15 +178,15 @@ def dials(monkeypatch) -> list[tuple[str, int]]:
     """Every TCP connection the HTTP client opens; only the fake host is reachable,
     so a request that slipped through fails fast instead of waiting on a timeout."""
     made: list[tuple[str, int]] = []
-    original = http.client.HTTPConnection.connect
+    original = hostapi._dial
 
-    def connect(self: http.client.HTTPConnection) -> None:
-        made.append((self.host, self.port))
-        if self.host != "127.0.0.1":
+    def dial(host: str, port: int, addresses: tuple[str, ...], timeout: float):
+        made.append((host, port))
+        if host != "127.0.0.1":
             raise OSError("test: only the fake host may be dialled")
-        original(self)
+        return original(host, port, addresses, timeout)
 
-    monkeypatch.setattr(http.client.HTTPConnection, "connect", connect)
+    monkeypatch.setattr(hostapi, "_dial", dial)
     return made
 
 
@@ -655,3 +665,134 @@ def test_the_portal_form_with_a_token_that_cannot_be_a_header(
     assert response.status_code == 400
     assert "7f3a9c" not in caplog.text
     assert not Webhook.objects.exists()
+
+
+# --- the connection: pinned, and no port scanner ------------------------------
+
+
+class _Banner(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        self.request.sendall(b"SSH-2.0-OpenSSH_9.2p1 internal-build-host\r\n")
+
+
+@pytest.fixture
+def banner() -> Iterator[str]:
+    """host:port of an open port that does not speak HTTP."""
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Banner)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+def test_a_closed_port_and_one_that_is_not_http_read_the_same(banner, settings):
+    closed = f"127.0.0.1:{free_port()}"
+    settings.GREENROOM_ALLOWED_GIT_HOSTS = [closed, banner]
+    messages = []
+    for host in (closed, banner):
+        with pytest.raises(registry.WebhookError) as caught:
+            registry.create_webhook(
+                "github",
+                owner_url=f"http://{host}/acme",
+                host_token=GOOD_TOKEN,
+                base_url=PORTAL,
+            )
+        message = str(caught.value)
+        assert host.rpartition(":")[2] not in message
+        messages.append(message)
+    assert messages[0] == messages[1]
+    assert hostapi.UNREACHABLE in messages[0]
+
+
+def pinned(name: str, port: int, scheme: str = "http") -> RepoUrl:
+    """An API address under a name no resolver knows, vetted as 127.0.0.1."""
+    return RepoUrl(
+        f"{scheme}://{name}:{port}/api/v3",
+        scheme,
+        name,
+        port,
+        "/api/v3",
+        addresses=("127.0.0.1",),
+    )
+
+
+def call(connection: http.client.HTTPConnection) -> int:
+    try:
+        connection.request(
+            "POST",
+            "/api/v3/repos/acme/billing/hooks",
+            body=b"{}",
+            headers={"Authorization": f"Bearer {GOOD_TOKEN}"},
+        )
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def test_the_connection_goes_to_the_vetted_address_under_the_hosts_name(fake_host):
+    port = int(fake_host.host.rpartition(":")[2])
+    assert call(hostapi._connection(pinned("api.greenroom.invalid", port))) == 201
+    assert fake_host.only_request().headers["host"] == f"api.greenroom.invalid:{port}"
+
+
+def _certificate(tmp_path: Path, name: str) -> tuple[Path, Path]:
+    """A self-signed certificate for ``name``: (certificate, key) files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+@pytest.fixture
+def tls_host(tmp_path: Path) -> Iterator[tuple[FakeHost, ssl.SSLContext]]:
+    """The fake host over TLS as api.greenroom.invalid, and a client context
+    that trusts its certificate (and nothing else)."""
+    cert, key = _certificate(tmp_path, "api.greenroom.invalid")
+    server = _Server(("127.0.0.1", 0), _Handler)
+    served = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    served.load_cert_chain(cert, key)
+    server.socket = served.wrap_socket(server.socket, server_side=True)
+    server.fake = FakeHost(host=f"127.0.0.1:{server.server_address[1]}")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.fake, ssl.create_default_context(cafile=str(cert))
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+def test_tls_keeps_the_hosts_name_for_sni_and_the_certificate(tls_host):
+    fake, trusted = tls_host
+    port = int(fake.host.rpartition(":")[2])
+    good = pinned("api.greenroom.invalid", port, "https")
+    assert call(hostapi._connection(good, trusted)) == 201
+    assert fake.only_request().headers["host"] == f"api.greenroom.invalid:{port}"
+    # The same address under another name: the certificate check still applies.
+    other = pinned("other.greenroom.invalid", port, "https")
+    with pytest.raises(ssl.SSLCertVerificationError):
+        call(hostapi._connection(other, trusted))
+    assert len(fake.requests) == 1
