@@ -3,22 +3,32 @@
 MkDocs reads its config with PyYAML's unsafe loader and then imports and runs what
 the config names (hooks, plugins, Markdown extensions, theme templates), so the
 file in a repository is code from a stranger. It never reaches MkDocs: it is read
-here with a safe loader and a new config is written from allowlists of keys,
-themes, plugins and extensions (../shared/reference/techdocs-and-webhooks.md §3).
-Python tags survive only as `PythonName` markers for a few known callables, which
-the builder turns back into objects itself. Everything dropped is listed, so the
-build log can say what was ignored.
+with the catalog's loader for untrusted YAML (catalog/descriptor/loading.py: size,
+depth, alias-expansion and node limits, checked before anything is built) and a
+new config is written from allowlists of keys, themes, plugins, extensions and
+their options (../shared/reference/techdocs-and-webhooks.md §3). Below the
+allowlisted options, any key that names a path, a program, a server or a module on
+the build host is dropped at every depth. Python tags survive only as `PythonName`
+markers for a few known callables, which the builder turns back into objects
+itself. Everything dropped is listed, so the build log can say what was ignored.
 """
 
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
+from catalog.descriptor.loading import FileRefused, TagHandler, load_one_tagged
+from catalog.descriptor.loading import Limits as YamlLimits
 
 MAX_CONFIG_BYTES = 256 * 1024
+# A real mkdocs.yml is a few hundred nodes (a large nav a few thousand); the
+# limits are counted after alias expansion, so an alias bomb stops here.
+CONFIG_LIMITS = YamlLimits(
+    max_bytes=MAX_CONFIG_BYTES, max_documents=1, max_depth=50, max_nodes=50_000
+)
 CONFIG_NAMES = ("mkdocs.yaml", "mkdocs.yml")  # Backstage looks in this order
 
 # Top-level keys MkDocs may see (Backstage's list, less what would leave or serve
@@ -59,6 +69,10 @@ TEXT_KEYS = frozenset(
     }
 )
 THEME_KEYS = frozenset({"name", "language", "direction", "features", "icon"})
+# Material turns these into template and file names: only plain words pass.
+LANGUAGE = re.compile(r"[a-z]{2,3}(?:[_-][A-Za-z0-9]{2,8})*")
+FEATURE = re.compile(r"[a-z0-9]+(?:[._-][a-z0-9]+)*")
+ICON = re.compile(r"[a-z0-9]+(?:[_-][a-z0-9]+)*(?:/[a-z0-9]+(?:[_-][a-z0-9]+)*)*")
 PLUGINS: dict[str, frozenset[str]] = {  # name -> allowed options
     "techdocs-core": frozenset({"use_material_search", "use_pymdownx_blocks"}),
     "search": frozenset({"lang", "separator", "min_search_length"}),
@@ -80,21 +94,117 @@ EXTENSIONS = frozenset(
     | {f"pymdownx.{n}" for n in _PYMDOWNX}
     | {"markdown_inline_graphviz", "plantuml_markdown", "mdx_truly_sane_lists"}
 )
-# Options that name a program, a server or a path: never taken from a repository.
+# The options each extension may take (a name without one takes none). Left
+# out on purpose: anything naming a program, a server, a path, a cache or a
+# formatter class (plantuml_markdown's server/plantuml_cmd/base_dir/cachedir/
+# config, snippets' base_path/auto_append/url_*, codehilite's
+# pygments_formatter, wikilinks' build_url).
+_TOC = (
+    "anchorlink anchorlink_class baselevel marker permalink permalink_class "
+    "permalink_leading permalink_title separator slugify title title_class "
+    "toc_class toc_depth"
+)
+_HIGHLIGHT = (
+    "anchor_linenums auto_title auto_title_map code_attr_on_pre css_class "
+    "default_lang extend_pygments_lang guess_lang language_prefix line_anchors "
+    "line_spans linenums linenums_class linenums_special linenums_style noclasses "
+    "pygments_lang_class pygments_style stripnl use_pygments"
+)
+_OPTIONS = {
+    "abbr": "glossary",
+    "codehilite": (
+        "css_class guess_lang lang_prefix linenums noclasses pygments_style "
+        "use_pygments"
+    ),
+    "fenced_code": "lang_prefix",
+    "footnotes": (
+        "BACKLINK_TEXT BACKLINK_TITLE PLACE_MARKER SEPARATOR SUPERSCRIPT_TEXT "
+        "UNIQUE_IDS USE_DEFINITION_ORDER"
+    ),
+    "smarty": "smart_angled_quotes smart_dashes smart_ellipses smart_quotes "
+    "substitutions",
+    "tables": "use_align_attribute",
+    "toc": _TOC,
+    "wikilinks": "base_url end_url html_class",
+    "mdx_truly_sane_lists": "nested_indent truly_sane",
+    "plantuml_markdown": "alt classes format image_maps priority "
+    "remove_inline_svg_size title",
+    "pymdownx.arithmatex": "block_syntax block_tag generic inline_syntax "
+    "inline_tag preview smart_dollar tex_block_wrap tex_inline_wrap",
+    "pymdownx.betterem": "smart_enable",
+    "pymdownx.blocks.admonition": "types",
+    "pymdownx.blocks.details": "types",
+    "pymdownx.blocks.tab": "alternate_style combine_header_slug separator slugify",
+    "pymdownx.caret": "insert smart_insert superscript",
+    "pymdownx.critic": "mode raw_view",
+    "pymdownx.emoji": "alt emoji_generator emoji_index options "
+    "remove_variation_selector strict title",
+    "pymdownx.escapeall": "hardbreak nbsp",
+    "pymdownx.highlight": _HIGHLIGHT,
+    "pymdownx.inlinehilite": "css_class custom_inline style_plain_text",
+    "pymdownx.keys": "camel_case class key_map separator strict",
+    "pymdownx.magiclink": "custom hide_protocol labels normalize_issue_symbols "
+    "provider repo repo_url_shortener repo_url_shorthand shortener_user_exclude "
+    "social_url_shortener social_url_shorthand user",
+    "pymdownx.mark": "smart_mark",
+    "pymdownx.progressbar": "add_classes level_class progress_increment",
+    "pymdownx.smartsymbols": "arrows care_of copyright fractions notequal "
+    "ordinal_numbers plusminus registered trademark",
+    "pymdownx.snippets": "check_paths dedent_subsections encoding",
+    "pymdownx.striphtml": "strip_attributes strip_comments strip_js_on_attributes",
+    "pymdownx.superfences": "css_class custom_fences disable_indented_code_blocks "
+    "preserve_tabs relaxed_headers",
+    "pymdownx.tabbed": "alternate_style combine_header_slug separator slugify",
+    "pymdownx.tasklist": "clickable_checkbox custom_checkbox",
+    "pymdownx.tilde": "delete smart_delete subscript",
+}
+EXTENSION_OPTIONS: dict[str, frozenset[str]] = {
+    name: frozenset(options.split()) for name, options in _OPTIONS.items()
+}
+# The `extra` extensions take their parts' options, keyed by the part's name.
+EXTRA_PARTS = {
+    "extra": frozenset(
+        {"fenced_code", "footnotes", "attr_list", "def_list", "tables", "abbr"}
+        | {"md_in_html"}
+    ),
+    "pymdownx.extra": frozenset(
+        {"pymdownx.betterem", "pymdownx.superfences"}
+        | {f"markdown.extensions.{n}" for n in ("footnotes", "attr_list", "def_list")}
+        | {f"markdown.extensions.{n}" for n in ("tables", "abbr", "md_in_html")}
+    ),
+}
+# Below an allowlisted option (emoji's `options`, superfences' `custom_fences`,
+# a plugin's settings...), keys that name something on the build host: a path,
+# a program, a server, a module. Checked at every depth, whatever the extension.
 FORBIDDEN_OPTIONS = frozenset(
     {
-        "plantuml_cmd",
-        "server",
-        "kroki_server",
-        "base_path",
-        "custom_icons",
         "auto_append",
-        "url_download",
-        "dot",
-        "java",
-        "puml_notheme_cmdlist",
+        "base_path",
+        "cachedir",
+        "cmd",
+        "command",
         "config",
+        "custom_dir",
+        "custom_icons",
+        "dir",
+        "dot",
+        "file",
+        "include",
+        "java",
+        "module",
+        "path",
+        "plantuml_cmd",
+        "program",
+        "puml_notheme_cmdlist",
+        "server",
+        "servers",
+        "url_download",
     }
+)
+HOST_KEY = re.compile(
+    r".*_(?:dir|dirs|path|paths|cmd|file|files|server|servers|url|urls|module|"
+    r"icons|program|include)",
+    re.IGNORECASE,
 )
 # Callables a config may name with `!!python/name:` (emoji indexes and
 # generators, fence formatters, slug functions); nothing else is imported.
@@ -133,48 +243,50 @@ class SafeConfig:
     dropped: list[str] = field(default_factory=list)
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe YAML, plus MkDocs' tags as inert values."""
-
-
-def _env(loader: _Loader, node: yaml.Node) -> Any:
-    # `!ENV [NAME, default]` would read the builder's environment: the default
-    # (or nothing) is used instead, never the variable.
-    if isinstance(node, yaml.SequenceNode):
-        values = loader.construct_sequence(node)
-        return values[-1] if len(values) > 1 else None
-    return None
-
-
-def _relative(loader: _Loader, node: yaml.Node) -> Any:
-    return None  # `!relative` names a path on the build machine
-
-
-def _python(loader: _Loader, suffix: str, node: yaml.Node) -> Any:
-    if suffix.startswith("name:") and suffix[5:] in PYTHON_NAMES:
-        return PythonName(suffix[5:])
-    return _Refused(f"!!python/{suffix.split(':', 1)[0]}")
-
-
 @dataclass(frozen=True, slots=True)
 class _Refused:
     tag: str
 
 
-_Loader.add_constructor("!ENV", _env)
-_Loader.add_constructor("!relative", _relative)
-_Loader.add_multi_constructor("tag:yaml.org,2002:python/", _python)
-_Loader.add_multi_constructor("!!python/", _python)
+def _env(tag: str, value: object) -> object:
+    # `!ENV [NAME, default]` would read the builder's environment: the default
+    # (or nothing) is used instead, never the variable.
+    if isinstance(value, list) and len(value) > 1:
+        return value[-1]
+    return None
+
+
+def _relative(tag: str, value: object) -> object:
+    return None  # `!relative` names a path on the build machine
+
+
+_PYTHON_TAG = "tag:yaml.org,2002:python/"
+
+
+def _python(tag: str, value: object) -> object:
+    suffix = tag.removeprefix(_PYTHON_TAG)
+    if suffix.startswith("name:") and suffix[5:] in PYTHON_NAMES:
+        return PythonName(suffix[5:])
+    return _Refused(f"!!python/{suffix.split(':', 1)[0]}")
+
+
+TAGS: dict[str, TagHandler] = {
+    "!ENV": _env,
+    "!relative": _relative,
+    _PYTHON_TAG: _python,
+}
 
 
 def load_untrusted(text: bytes | str) -> Any:
-    """Parse a repository's mkdocs.yml: safe YAML, MkDocs tags made inert."""
-    if len(text) > MAX_CONFIG_BYTES:
-        raise ConfigError(f"the MkDocs config is larger than {MAX_CONFIG_BYTES} bytes")
+    """Parse a repository's mkdocs.yml with the catalog's limits; tags made inert.
+
+    YAML 1.1, as MkDocs reads it (`permalink: yes` is true).
+    """
+    data = text.encode() if isinstance(text, str) else text
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"the MkDocs config is not valid YAML: {exc}") from None
+        return load_one_tagged(data, TAGS, CONFIG_LIMITS, yaml11=True)
+    except FileRefused as exc:
+        raise ConfigError(f"the MkDocs config cannot be used: {exc}") from None
 
 
 def default_options(site_name: str) -> dict[str, Any]:
@@ -236,11 +348,53 @@ def _theme(value: Any, dropped: list[str]) -> dict[str, Any]:
     for key, item in value.items():
         if key in ("name", "font"):
             continue
-        if key in THEME_KEYS:
-            theme[key] = _plain(item, f"theme.{key}", dropped)
-        else:
+        if key not in THEME_KEYS:
             dropped.append(f"theme.{key}: not an allowed theme setting")
+            continue
+        kept = _THEME_CHECKS[key](item, f"theme.{key}", dropped)
+        if kept is not None:
+            theme[key] = kept
     return theme
+
+
+def _word(pattern: re.Pattern[str], what: str) -> Any:
+    def check(value: Any, where: str, dropped: list[str]) -> Any:
+        if isinstance(value, str) and pattern.fullmatch(value):
+            return value
+        dropped.append(f"{where}: not {what}")
+        return None
+
+    return check
+
+
+def _features(value: Any, where: str, dropped: list[str]) -> list[str] | None:
+    if not isinstance(value, list):
+        dropped.append(f"{where}: not a list")
+        return None
+    kept = [item for item in value if isinstance(item, str) and FEATURE.fullmatch(item)]
+    if len(kept) < len(value):
+        dropped.append(f"{where}: an entry that is not a feature name")
+    return kept
+
+
+def _icons(value: Any, where: str, dropped: list[str]) -> Any:
+    """Icon names (`material/library`), alone or in mappings of them."""
+    if isinstance(value, dict):
+        kept = {}
+        for key, item in value.items():
+            icon = _icons(item, f"{where}.{key}", dropped)
+            if icon is not None:
+                kept[str(key)] = icon
+        return kept
+    return _word(ICON, "an icon name")(value, where, dropped)
+
+
+_THEME_CHECKS = {
+    "language": _word(LANGUAGE, "a language code"),
+    "direction": _word(re.compile("ltr|rtl"), "ltr or rtl"),
+    "features": _features,
+    "icon": _icons,
+}
 
 
 def _named_items(value: Any, what: str, dropped: list[str]) -> list[tuple[str, Any]]:
@@ -287,39 +441,69 @@ def _extensions(value: Any, dropped: list[str]) -> list[Any]:
         if name not in EXTENSIONS:
             dropped.append(f"Markdown extension {name!r}: not an allowed extension")
             continue
-        kept = _options(options, None, f"extension {name}", dropped)
+        kept = _extension_options(name, options, f"extension {name}", dropped)
         if name == "pymdownx.snippets":
             kept["restrict_base_path"] = True  # GHSA-jh85-wwv9-24hv
         extensions.append({name: kept} if kept else name)
     return extensions
 
 
+def _extension_options(
+    name: str, options: Any, what: str, dropped: list[str]
+) -> dict[str, Any]:
+    short = name.removeprefix("markdown.extensions.")
+    parts = EXTRA_PARTS.get(short)
+    if parts is None:
+        allowed = EXTENSION_OPTIONS.get(short, frozenset())
+        return _options(options, allowed, what, dropped)
+    # `extra`: each option is the options of one of its parts, checked as such.
+    kept = {}
+    for part, part_options in _options(options, parts, what, dropped).items():
+        kept[part] = _extension_options(part, part_options, f"{what}.{part}", dropped)
+    return kept
+
+
 def _options(
-    options: Any, allowed: frozenset[str] | None, what: str, dropped: list[str]
+    options: Any, allowed: frozenset[str], what: str, dropped: list[str]
 ) -> dict[str, Any]:
     if not isinstance(options, dict):
         return {}
     kept = {}
     for key, value in options.items():
-        if key in FORBIDDEN_OPTIONS or (allowed is not None and key not in allowed):
+        if key not in allowed:
             dropped.append(f"{what}: option {key!r} is not allowed")
         else:
-            kept[key] = _plain(value, f"{what}.{key}", dropped)
+            kept[key] = _plain(value, f"{what}.{key}", dropped, options=True)
     return kept
 
 
-def _plain(value: Any, where: str, dropped: list[str]) -> Any:
-    """Plain data (and allowlisted Python names) only; refused tags are dropped."""
+def _host_key(key: str) -> bool:
+    return key.lower() in FORBIDDEN_OPTIONS or HOST_KEY.fullmatch(key) is not None
+
+
+def _plain(value: Any, where: str, dropped: list[str], *, options: bool = False) -> Any:
+    """Plain data (and allowlisted Python names) only; refused tags are dropped.
+
+    Inside options (not `nav` or `extra`, whose keys are titles and free text),
+    keys naming something on the build host are dropped too, at every depth.
+    """
     if isinstance(value, dict):
         kept = {}
         for key, item in value.items():
             if isinstance(item, _Refused):
                 dropped.append(f"{where}.{key}: {item.tag} is not allowed")
+            elif options and _host_key(str(key)):
+                dropped.append(
+                    f"{where}.{key}: names a path, program, server or module "
+                    "of the build host"
+                )
             else:
-                kept[str(key)] = _plain(item, f"{where}.{key}", dropped)
+                kept[str(key)] = _plain(
+                    item, f"{where}.{key}", dropped, options=options
+                )
         return kept
     if isinstance(value, list):
-        return [_plain(item, where, dropped) for item in value]
+        return [_plain(item, where, dropped, options=options) for item in value]
     if isinstance(value, _Refused):
         dropped.append(f"{where}: {value.tag} is not allowed")
         return None

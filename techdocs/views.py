@@ -13,7 +13,8 @@ from catalog.views.common import EntityMixin
 from techdocs import search, serve
 from techdocs.models import DocsSite
 
-# Files from a repository: images display, nothing in them may run or load.
+# Files from a repository (techdocs/serve.py decides their type): images display,
+# nothing in any of them may run or load, even when opened by themselves.
 FILE_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 
@@ -83,13 +84,15 @@ class PageView(TemplateView):
             raise Http404("No such page in this site")
         nav = serve.navigation(build)
         page = next((p for p in nav["pages"] if p["url"] == url), {})
+        base = f"/docs/{kwargs['site'].key}/"
         context |= {
             "content": mark_safe(html),  # noqa: S308 - cleaned by techdocs/sanitize.py
-            "nav": nav["nav"],
+            "nav": serve.nav_links(nav["nav"], base, url),
+            "toc": serve.toc_links(page.get("toc") or []),
             "site_name": nav["site_name"],
             "page": page,
             "url": url,
-            "base": f"/docs/{kwargs['site'].key}/",
+            "base": base,
             "entity_url": f"/catalog/{kwargs['site'].key}",
         }
         return context

@@ -14,6 +14,7 @@ from catalog import apidefs
 from catalog.models import Entity
 from catalog.refs_display import entity_url
 from catalog.views.common import EntityMixin, entity_or_404
+from portal.csp import script_source
 
 # The explorer runs Swagger UI on an untrusted definition: only our own static
 # scripts may run, so markup smuggled into a description cannot execute. Styles
@@ -22,7 +23,7 @@ from catalog.views.common import EntityMixin, entity_or_404
 EXPLORER_CSP = "; ".join(
     [
         "default-src 'none'",
-        "script-src 'self'",
+        "script-src {scripts}",
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data:",
         "connect-src *",
@@ -32,6 +33,12 @@ EXPLORER_CSP = "; ".join(
         "form-action 'none'",
     ]
 )
+
+
+def explorer_policy(request: HttpRequest) -> str:
+    """Scripts from the portal's static folder only, as on every page: a docs
+    site's own `.js`, served from the same origin, never runs here."""
+    return EXPLORER_CSP.format(scripts=script_source(request))
 
 
 def api_entity_or_404(kwargs: dict[str, Any]) -> Entity:
@@ -103,7 +110,7 @@ class DefinitionExplorerView(TemplateView):
         self, context: dict[str, Any], **kwargs: Any
     ) -> HttpResponse:
         response = super().render_to_response(context, **kwargs)
-        response["Content-Security-Policy"] = EXPLORER_CSP
+        response["Content-Security-Policy"] = explorer_policy(self.request)
         return response
 
 
@@ -118,7 +125,7 @@ class SchemaExplorerView(TemplateView):
         self, context: dict[str, Any], **kwargs: Any
     ) -> HttpResponse:
         response = super().render_to_response(context, **kwargs)
-        response["Content-Security-Policy"] = EXPLORER_CSP
+        response["Content-Security-Policy"] = explorer_policy(self.request)
         return response
 
 

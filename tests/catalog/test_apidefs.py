@@ -22,7 +22,8 @@ from catalog.models import Entity
 from tests.conftest import shared_fixtures
 
 EXPLORER_CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'none'; script-src testserver/static/; "
+    "style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; connect-src *; font-src 'self'; frame-ancestors 'self'; "
     "base-uri 'none'; form-action 'none'"
 )
@@ -366,6 +367,9 @@ def test_swagger_ui_renders_in_the_tab_under_its_policy(
     from playwright.sync_api import sync_playwright
 
     chromium = chromium_or_skip()
+    # Behind one trusted proxy, as in production, whose X-Forwarded-Proto is believed.
+    settings.GREENROOM_TRUSTED_PROXIES = 1
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     client.force_login(viewer)
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
     problems: list[str] = []

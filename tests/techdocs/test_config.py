@@ -32,13 +32,14 @@ def test_python_tags_do_not_run_while_loading(tmp_path):
     assert any("python/object" in reason for reason in config.dropped)
 
 
-def test_hooks_inherit_and_merge_keys_are_dropped():
+def test_hooks_inherit_and_unknown_keys_are_dropped():
+    # Merge keys (`<<: *base`) refuse the whole file, as the catalog loader does:
+    # tests/techdocs/test_hostile_config.py.
     config = safe(
         "site_name: x\n"
         "hooks: [evil.py]\n"
         "INHERIT: /etc/passwd\n"
         "base: &base {hooks: [evil.py]}\n"
-        "<<: *base\n"
         "extra_javascript: [x.js]\n"
     )
     for key in ("hooks", "INHERIT", "base", "extra_javascript"):
@@ -126,7 +127,7 @@ def test_the_real_configs_survive_unchanged():
 
 
 def test_bad_yaml_and_huge_configs_are_clear_errors():
-    with pytest.raises(ConfigError, match="not valid YAML"):
+    with pytest.raises(ConfigError, match="YAML syntax error"):
         load_untrusted("a: [unclosed\n")
     with pytest.raises(ConfigError, match="larger than"):
         load_untrusted("a: " + "x" * 300_000)

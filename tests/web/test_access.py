@@ -86,6 +86,7 @@ def test_forms_need_a_csrf_token(editor, org):
 def test_single_sign_on_header(settings, client, viewer, org):
     """Behind a trusted proxy, its header names the user: no password asked."""
     settings.SSO_HEADER = "X-Forwarded-User"
+    settings.GREENROOM_SSO_TRUSTED_PROXIES = ["127.0.0.1/32"]  # the test client's
     after = settings.MIDDLEWARE.index(
         "django.contrib.auth.middleware.AuthenticationMiddleware"
     )
@@ -95,7 +96,7 @@ def test_single_sign_on_header(settings, client, viewer, org):
         *settings.MIDDLEWARE[after + 1 :],
     ]
     settings.AUTHENTICATION_BACKENDS = [
-        "django.contrib.auth.backends.RemoteUserBackend",
+        "catalog.roles.RoleAwareRemoteUserBackend",
         *settings.AUTHENTICATION_BACKENDS,
     ]
     response = client.get("/catalog", headers={"X-Forwarded-User": viewer.username})
@@ -107,7 +108,9 @@ def test_pages_carry_a_strict_content_security_policy(viewer_client, org):
     policy = viewer_client.get("/catalog/default/component/billing")[
         "Content-Security-Policy"
     ]
-    assert "script-src 'self'" in policy
+    # Scripts from the static folder only, not from anywhere on the origin:
+    # tests/techdocs/test_serving_safety.py.
+    assert "script-src testserver/static/;" in policy
     assert "unsafe-inline" not in policy
     assert viewer_client.get("/catalog")["X-Frame-Options"] == "DENY"
 
