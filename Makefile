@@ -23,11 +23,13 @@ $(ORACLE): tests/oracle/package-lock.json
 	npm ci --prefix tests/oracle --no-audit --no-fund --loglevel=error
 	touch $(ORACLE)
 
+# The demo serves with DEBUG=1 (off by default); portal/debug.py shows the debug
+# page to this machine only.
 demo: setup
 	GREENROOM_ALLOW_LOCAL_REPOS=1 $(BIN)/python manage.py migrate --noinput
 	GREENROOM_ALLOW_LOCAL_REPOS=1 $(BIN)/python manage.py demo
 	GREENROOM_ALLOW_LOCAL_REPOS=1 $(BIN)/python manage.py score
-	GREENROOM_ALLOW_LOCAL_REPOS=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+	DEBUG=1 GREENROOM_ALLOW_LOCAL_REPOS=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: setup $(ORACLE)
 	$(BIN)/ruff check .

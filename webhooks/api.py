@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.views.decorators.debug import sensitive_variables
 from drf_spectacular.utils import extend_schema_view
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,6 +28,7 @@ class WebhookListView(CatalogView):
         rows = Webhook.objects.select_related("location")
         return Response({"items": [_webhook(w, request) for w in rows]})
 
+    @sensitive_variables("body", "token", "created", "answer")
     def post(self, request: Request) -> Response:
         body = request.data if isinstance(request.data, dict) else {}
         kind, location, owner, token = (
@@ -68,6 +70,7 @@ class WebhookDetailView(CatalogView):
 
 @extend_schema_view(post=schema.ROTATE)
 class WebhookRotateView(CatalogView):
+    @sensitive_variables("secret")
     def post(self, request: Request, uid: str) -> Response:
         webhook = _find(uid)
         secret = registry.rotate_secret(webhook)

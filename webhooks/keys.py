@@ -15,6 +15,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 
 SECRET_BYTES = 32
 
@@ -35,10 +36,12 @@ def _fernet() -> Fernet:
     return Fernet(base64.urlsafe_b64encode(kdf.derive(material)))
 
 
+@sensitive_variables()  # the secret, and the key below
 def seal(secret: str) -> str:
     return _fernet().encrypt(secret.encode()).decode()
 
 
+@sensitive_variables()
 def unseal(sealed: str) -> str:
     try:
         return _fernet().decrypt(sealed.encode()).decode()

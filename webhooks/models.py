@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from catalog.models import Location
 from webhooks import keys
@@ -69,6 +70,7 @@ class Webhook(models.Model):
     def scope(self) -> str:
         return self.location.url if self.location else self.owner_url
 
+    @sensitive_variables()
     def secrets(self, now: datetime | None = None) -> list[str]:
         """The secrets a delivery may be signed with: the current one, and the
         previous one during its grace period after a rotation."""
@@ -105,6 +107,10 @@ class Delivery(models.Model):
     # The delivery id (or the body's hash) of accepted deliveries only: a second
     # delivery with the same key is a duplicate, even when both arrive at once.
     dedupe_key = models.CharField(max_length=200, null=True, blank=True)
+    # SHA-256 of what the signature covered, on accepted deliveries only, for
+    # GREENROOM_WEBHOOK_ROTATION_GRACE seconds (then cleared): a replay under a
+    # new, unsigned delivery id is a duplicate too (webhooks/receive.py).
+    body_digest = models.CharField(max_length=64, null=True, blank=True)
     event = models.CharField(max_length=100, blank=True)
     status_code = models.PositiveSmallIntegerField()
     verdict = models.CharField(max_length=16, choices=Verdict.choices)
@@ -124,7 +130,10 @@ class Delivery(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["webhook", "dedupe_key"], name="delivery_once"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["webhook", "body_digest"], name="delivery_body_once"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
+from catalog.storable import has_unstorable, storable_text
+
 ZEROS = "0" * 40
 MAX_FILES = 5000  # paths kept per delivery; more: treated as "unknown"
 MAX_TEXT = 500
@@ -85,7 +87,8 @@ def _json(headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
         raw = (fields.get("payload") or [""])[0].encode()
     try:
         payload = json.loads(raw)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        # RecursionError: nested deeper than the parser goes ("[[[[...").
         raise PayloadError("the body is not JSON") from None
     if not isinstance(payload, dict):
         raise PayloadError("the body is not a JSON object")
@@ -226,15 +229,20 @@ def _files(commits: list[Any]) -> list[str] | None:
         commit = _dict(commit)
         for key in ("added", "removed", "modified"):
             for path in _list(commit.get(key)):
-                if isinstance(path, str) and path and "\0" not in path:
-                    paths.add(path[:1024])
+                if _whole(path):
+                    paths.add(storable_text(path, 1024))
         if len(paths) > MAX_FILES:
             return None
     return sorted(paths)
 
 
 def _urls(values: Iterator[Any] | list[Any]) -> list[str]:
-    return [v[:2048] for v in values if isinstance(v, str) and v and "\0" not in v]
+    return [storable_text(v, 2048) for v in values if _whole(v)]
+
+
+def _whole(value: Any) -> bool:
+    """A path or URL used as it is: text with nothing PostgreSQL would change."""
+    return isinstance(value, str) and bool(value) and not has_unstorable(value)
 
 
 def _ref(value: Any) -> str:
@@ -254,7 +262,7 @@ def _sha(value: Any) -> str:
 
 
 def _text(value: Any) -> str:
-    return value[:MAX_TEXT].replace("\0", "") if isinstance(value, str) else ""
+    return storable_text(value, MAX_TEXT) if isinstance(value, str) else ""
 
 
 def _dict(value: Any) -> dict[str, Any]:

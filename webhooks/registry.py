@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from audit import log as audit
 from catalog.models import Location
@@ -29,6 +30,7 @@ class Created:
     host_hook: str = ""  # the host's hook id, when it was created there
 
 
+@sensitive_variables()  # the new secret, the host token, and hostapi below
 def create_webhook(
     kind: str,
     *,
@@ -85,6 +87,7 @@ def create_webhook(
     return Created(webhook, secret, webhook.host_hook_id)
 
 
+@sensitive_variables()
 def rotate_secret(webhook: Webhook) -> str:
     """A new secret; the old one is still accepted for the grace period, so the
     host can be updated without losing deliveries."""

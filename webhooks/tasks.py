@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from webhooks.models import Delivery
@@ -43,13 +43,18 @@ def requeue_stuck_deliveries_task() -> int:
 @shared_task(acks_late=True, soft_time_limit=300, time_limit=360)
 def prune_deliveries_task() -> int:
     """Keep each webhook's last GREENROOM_WEBHOOK_KEEP_DELIVERIES deliveries, and
-    none older than GREENROOM_WEBHOOK_KEEP_DAYS."""
+    none older than GREENROOM_WEBHOOK_KEEP_DAYS; but an accepted delivery still
+    inside its replay window is kept whatever the count: its digest (and id) is
+    what refuses a replay of it."""
     keep = settings.GREENROOM_WEBHOOK_KEEP_DELIVERIES
-    cutoff = timezone.now() - timedelta(days=settings.GREENROOM_WEBHOOK_KEEP_DAYS)
+    now = timezone.now()
+    cutoff = now - timedelta(days=settings.GREENROOM_WEBHOOK_KEEP_DAYS)
+    window = now - timedelta(seconds=settings.GREENROOM_WEBHOOK_ROTATION_GRACE)
+    guarding = Q(body_digest__isnull=False, received_at__gte=window)
     newest = Delivery.objects.filter(webhook=OuterRef("webhook")).order_by(
         "-received_at", "-id"
     )
     oldest_kept = Subquery(newest.values("received_at")[keep - 1 : keep])
-    old = Delivery.objects.filter(received_at__lt=cutoff)
-    crowded = Delivery.objects.filter(received_at__lt=oldest_kept)
+    old = Delivery.objects.filter(received_at__lt=cutoff).exclude(guarding)
+    crowded = Delivery.objects.filter(received_at__lt=oldest_kept).exclude(guarding)
     return old.delete()[0] + crowded.delete()[0]

@@ -279,16 +279,20 @@ def test_a_deleted_tracked_branch_is_a_visible_error_not_a_removal(
 
 def test_rotation_keeps_the_old_secret_for_a_while(billing, github):
     repo, _ = billing
-    body = github_push(repo.url, ref="refs/heads/main", before="", after=repo.head())
+    # Four pushes (one body sent twice would be a replay: a duplicate).
+    one, two, three, four = (
+        github_push(repo.url, ref="refs/heads/main", before=c * 40, after=repo.head())
+        for c in "1234"
+    )
     old = github.secret
     new = rotate_secret(github.webhook)
-    assert github.post(body, secret=old).status_code == 202
-    assert github.post(body, secret=new).status_code == 202
+    assert github.post(one, secret=old).status_code == 202
+    assert github.post(two, secret=new).status_code == 202
     Webhook.objects.filter(pk=github.webhook.pk).update(
         previous_valid_until=timezone.now() - timedelta(seconds=1)
     )
-    assert github.post(body, secret=old).status_code == 403
-    assert github.post(body, secret=new).status_code == 202
+    assert github.post(three, secret=old).status_code == 403
+    assert github.post(four, secret=new).status_code == 202
 
 
 def test_secrets_are_sealed_and_never_logged(billing, caplog):
