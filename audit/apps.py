@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.apps import AppConfig
 from django.db.models.signals import post_save
 
@@ -13,18 +11,11 @@ class AuditConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.admin.models import LogEntry
 
-        post_save.connect(_admin_change, sender=LogEntry, dispatch_uid="audit-admin")
+        from audit import admin_log
 
-
-def _admin_change(sender: Any, instance: Any, created: bool, **_: Any) -> None:
-    """Changes made in Django's admin are writes through the portal too."""
-    from audit.log import record
-
-    if created:
-        verb = {1: "add", 2: "change", 3: "delete"}.get(instance.action_flag, "change")
-        model = instance.content_type.model if instance.content_type else "object"
-        record(
-            f"admin.{verb}",
-            f"{model}: {instance.object_repr}",
-            message=instance.get_change_message(),
+        # Changes made in Django's admin are writes through the portal too:
+        # single rows arrive by post_save, bulk ones through the manager.
+        post_save.connect(
+            admin_log.on_save, sender=LogEntry, dispatch_uid="audit-admin"
         )
+        admin_log.install()

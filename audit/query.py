@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
 
 from audit.models import AuditEntry
+from catalog import inputs
 
 FILTERS = ("action", "actor", "source", "target", "since", "until")
 COLUMNS = ("at", "actor", "source", "address", "action", "target", "details")
@@ -36,19 +36,14 @@ def filtered(query: Mapping[str, str]) -> QuerySet[AuditEntry]:
         rows = rows.filter(source=source)
     if target := query.get("target", "").strip():
         rows = rows.filter(target__icontains=target)
-    if since := query.get("since", "").strip():
-        rows = rows.filter(at__gte=_day(since, "since"))
-    if until := query.get("until", "").strip():
-        rows = rows.filter(at__lt=_day(until, "until") + timedelta(days=1))
-    return rows
-
-
-def _day(text: str, name: str) -> datetime:
     try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise FilterError(f"{name} must be a date like 2026-03-01") from None
-    return datetime.combine(day, time.min, tzinfo=UTC)
+        if since := query.get("since", "").strip():
+            rows = rows.filter(at__gte=inputs.day_start(since, "since"))
+        if until := query.get("until", "").strip():
+            rows = rows.filter(at__lt=inputs.day_after(until, "until"))
+    except inputs.InputRefused as exc:
+        raise FilterError(str(exc)) from None
+    return rows
 
 
 def as_json(entry: AuditEntry) -> dict[str, Any]:

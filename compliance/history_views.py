@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import datetime
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -15,6 +15,7 @@ from drf_spectacular.utils import extend_schema_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from catalog import inputs
 from catalog.api import params
 from catalog.api.base import CatalogView
 from catalog.api.errors import InputError, NotFoundError
@@ -25,22 +26,15 @@ from portal import spreadsheet
 COLUMNS = ("entityRef", "kind", "owner", "commit", "repository", "path", "since")
 
 
-class BadMoment(ValueError):
-    pass
+# Dates are read by catalog/inputs.py, which refuses what cannot be queried.
+BadMoment = inputs.InputRefused
 
 
 def moment(text: str | None) -> datetime:
     """`2026-03-01` (the end of that day, UTC), `2026-03-01T12:00[+01:00]`, or now."""
     if not text:
         return timezone.now()
-    try:
-        if len(text) == 10:
-            day = datetime.fromisoformat(text).date()
-            return datetime.combine(day, time.max, tzinfo=UTC)
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        raise BadMoment(f"at must be a date or a date and time, not {text!r}") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return inputs.moment(text, "at")
 
 
 def _rows(at: datetime, kind: str, owner: str) -> Any:
@@ -155,11 +149,11 @@ def _pair(
     old: str | None, new: str | None
 ) -> tuple[EntityRevision | None, EntityRevision | None]:
     def one(text: str | None) -> EntityRevision | None:
-        return (
-            EntityRevision.objects.filter(pk=int(text)).first()
-            if text and text.isdigit() and len(text) < 19
-            else None
-        )
+        try:
+            pk = inputs.integer(text, "revision", minimum=1, maximum=inputs.BIGINT)
+        except inputs.InputRefused:
+            return None  # no such revision
+        return EntityRevision.objects.filter(pk=pk).first()
 
     return one(old), one(new)
 

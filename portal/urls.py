@@ -5,10 +5,13 @@ from django.urls import include, path
 
 from audit.views import AuditListView
 from catalog.api.urls import api
+from portal.login import ThrottledLoginView
 from techdocs.views import DocsTabView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Before Django's own: the same sign-in page, throttled.
+    path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/catalog/", include("catalog.api.urls")),
     path("api/", include("webhooks.api_urls")),

@@ -10,7 +10,7 @@ from rest_framework.settings import api_settings
 
 from catalog.api.tokens import find_token
 from catalog.models import ApiToken
-from catalog.roles import can_edit
+from catalog.roles import can_edit, has_role
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -32,7 +32,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
 
 
 class CatalogAccess(permissions.BasePermission):
-    """Reads: anyone signed in. Writes: editors, and tokens with the write scope.
+    """Reads: anyone with a role. Writes: editors, and tokens with the write scope.
 
     Views that read through POST (by-refs, by-query) set `reads_only = True`.
     """
@@ -41,6 +41,9 @@ class CatalogAccess(permissions.BasePermission):
 
     def has_permission(self, request: Any, view: Any) -> bool:
         if not (request.user and request.user.is_authenticated):
+            return False
+        if not has_role(request.user):
+            self.message = "You have no role in Greenroom yet: ask an admin for access"
             return False
         if request.method in permissions.SAFE_METHODS or getattr(
             view, "reads_only", False

@@ -13,6 +13,7 @@ import hashlib
 import json
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 
 from catalog.api.entities import matching
@@ -27,6 +28,11 @@ TIMEOUT = 600
 def counted(
     fields: list[str], filters: list[str], predicate: Any = None
 ) -> dict[str, list[dict[str, Any]]]:
+    # Each facet is a grouped count over the catalog: a request naming
+    # thousands would hold a worker for minutes.
+    most = settings.GREENROOM_API_MAX_FACETS
+    if len(fields) > most:
+        raise InputError(f"at most {most} facets can be counted at once")
     newest = EntityRevision.objects.order_by("-id").values_list("id", flat=True)
     version = newest.first() or 0
     request = json.dumps([version, fields, filters, predicate], sort_keys=True)

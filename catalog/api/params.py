@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.http import QueryDict
 
+from catalog import inputs
 from catalog.api.errors import InputError
 from catalog.api.projection import ProjectionError, parse_fields
 from catalog.filters import FilterError, parse_filter
@@ -71,12 +72,9 @@ def integer(query: QueryDict, name: str, *, minimum: int, maximum: int) -> int |
     if text is None:
         return None
     try:
-        value = int(text)
-    except ValueError:
-        raise InputError(f"{name} must be an integer, got {text!r}") from None
-    if not minimum <= value <= maximum:
-        raise InputError(f"{name} must be between {minimum} and {maximum}, got {value}")
-    return value
+        return inputs.integer(text, name, minimum=minimum, maximum=maximum)
+    except inputs.InputRefused as exc:
+        raise InputError(str(exc)) from None
 
 
 def max_page() -> int:

@@ -60,6 +60,87 @@ def add_components(result: Schema, **_: Any) -> Schema:
     return result
 
 
+# OpenAPI links: where one operation's answer names what another takes, so that
+# clients (and Schemathesis' stateful phase, tests/api/test_schema_fuzz_roles.py)
+# can follow register -> read -> delete, list -> entity by name, and so on.
+# (source operationId, status) -> [(link name, target operationId, parameters)]
+ENTITY_0 = {
+    "kind": "$response.body#/0/kind",
+    "namespace": "$response.body#/0/metadata/namespace",
+    "name": "$response.body#/0/metadata/name",
+}
+ENTITY = {
+    "kind": "$response.body#/kind",
+    "namespace": "$response.body#/metadata/namespace",
+    "name": "$response.body#/metadata/name",
+}
+LINKS: dict[tuple[str, str], list[tuple[str, str, dict[str, str]]]] = {
+    ("createLocation", "201"): [
+        (name, target, {"uid": "$response.body#/location/id"})
+        for name, target in (
+            ("GetLocation", "getLocation"),
+            ("UpdateLocation", "updateLocation"),
+            ("DeleteLocation", "deleteLocation"),
+            ("GetLocationCrawls", "getLocationCrawls"),
+        )
+    ],
+    ("getLocation", "200"): [
+        ("DeleteLocation", "deleteLocation", {"uid": "$response.body#/id"}),
+        ("GetLocationCrawls", "getLocationCrawls", {"uid": "$response.body#/id"}),
+    ],
+    ("getEntities", "200"): [
+        ("GetEntityByName", "getEntityByName", ENTITY_0),
+        ("GetEntityByUid", "getEntityByUid", {"uid": "$response.body#/0/metadata/uid"}),
+        (
+            "DeleteEntityByUid",
+            "deleteEntityByUid",
+            {"uid": "$response.body#/0/metadata/uid"},
+        ),
+    ],
+    ("getEntityByName", "200"): [
+        ("GetEntityAncestry", "getEntityAncestryByName", ENTITY),
+        ("GetLocationByEntity", "getLocationByEntity", ENTITY),
+        ("GetEntityHistory", "getEntityHistory", ENTITY),
+        ("GetEntityScores", "getEntityScores", ENTITY),
+        ("GetEntityAt", "getEntityAt", ENTITY),
+        (
+            "DeleteEntityByUid",
+            "deleteEntityByUid",
+            {"uid": "$response.body#/metadata/uid"},
+        ),
+    ],
+    ("createWebhook", "201"): [
+        (name, target, {"uid": "$response.body#/id"})
+        for name, target in (
+            ("GetWebhook", "getWebhook"),
+            ("GetWebhookDeliveries", "getWebhookDeliveries"),
+            ("RotateWebhookSecret", "rotateWebhookSecret"),
+            ("DeleteWebhook", "deleteWebhook"),
+        )
+    ],
+}
+
+
+def add_links(result: Schema, **_: Any) -> Schema:
+    """drf-spectacular's post-processing hook: LINKS, for operations that exist."""
+    operations = {
+        operation.get("operationId"): operation
+        for path in result.get("paths", {}).values()
+        for operation in path.values()
+        if isinstance(operation, dict)
+    }
+    for (source, status), links in LINKS.items():
+        response = operations.get(source, {}).get("responses", {}).get(status)
+        if response is None:
+            continue
+        response["links"] = {
+            name: {"operationId": target, "parameters": parameters}
+            for name, target, parameters in links
+            if target in operations
+        }
+    return result
+
+
 # Entities are served as stored; a `fields` projection keeps only some parts, so
 # nothing is required.
 COMPONENTS: Schema = {

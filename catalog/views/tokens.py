@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views import View
 
+from catalog import inputs
 from catalog.api.tokens import issue_token, revoke_token
 from catalog.roles import can_edit
 
@@ -27,7 +28,13 @@ class TokenListView(View):
 
     def post(self, request: HttpRequest) -> HttpResponse:
         if "revoke" in request.POST:
-            if revoke_token(request.user, int(request.POST.get("revoke") or 0)):
+            try:
+                token_id = inputs.integer(
+                    request.POST["revoke"], "revoke", minimum=1, maximum=inputs.BIGINT
+                )
+            except inputs.InputRefused as exc:
+                return HttpResponseBadRequest(str(exc), content_type="text/plain")
+            if revoke_token(request.user, token_id):
                 messages.success(request, "The token was revoked.")
             return redirect("catalog:tokens")
         form = TokenForm(request.POST)

@@ -10,6 +10,7 @@ from catalog.api.tokens import issue_token
 from catalog.ingest.sync import crawl_location, mirror_path
 from catalog.locations import register_location
 from catalog.models import Entity, EntityRevision, Location
+from catalog.roles import grant_role
 from tests.web.conftest import ORG
 
 URL = "/api/catalog/locations"
@@ -101,7 +102,11 @@ def test_delete_unregisters_with_history(editor_client, org):
 def test_writes_need_an_editor_and_a_write_token(client, viewer, editor, org):
     _, read = issue_token(editor, "read")
     _, write = issue_token(editor, "write", write=True)
+    # A write token kept by someone no longer an editor (one cannot be issued
+    # to a viewer): refused on every write.
+    grant_role(viewer, "editor")
     _, viewer_write = issue_token(viewer, "sneaky", write=True)
+    grant_role(viewer, "viewer")
     target = f"{URL}/{org.uid}"
     for token in (read, viewer_write):
         response = client.delete(target, headers={"Authorization": f"Bearer {token}"})

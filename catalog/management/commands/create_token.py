@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.api.tokens import issue_token
+from catalog.api.tokens import TokenRefused, issue_token
 
 
 class Command(BaseCommand):
@@ -23,5 +23,8 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=options["username"]).first()
         if user is None:
             raise CommandError(f"no user named {options['username']!r}")
-        _, text = issue_token(user, options["name"], write=options["write"])
+        try:
+            _, text = issue_token(user, options["name"], write=options["write"])
+        except TokenRefused as exc:
+            raise CommandError(str(exc)) from None
         self.stdout.write(text)
