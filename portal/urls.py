@@ -5,10 +5,16 @@ from django.urls import include, path
 
 from audit.views import AuditListView
 from catalog.api.urls import api
+from portal import health, metrics
 from portal.login import ThrottledLoginView
 from techdocs.views import DocsTabView
 
 urlpatterns = [
+    # Unauthenticated probes (HealthProbeMiddleware answers them first) and the
+    # Prometheus scrape, restricted by address or token.
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     # Before Django's own: the same sign-in page, throttled.
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
