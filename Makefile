@@ -8,15 +8,33 @@ ORACLE := tests/oracle/node_modules/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/greenroom
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: setup demo test lint
+.PHONY: setup demo test lint audit upgrade
 
-$(STAMP): pyproject.toml
+# Installs come from the lock files only (every package pinned, every file checked
+# against its hash), so CI, the demo and the image get the same versions.
+$(STAMP): requirements-dev.txt requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# The lock is resolved against PyPI alone, whatever extra indexes or wheel folders
+# this machine's pip configuration adds, so its hashes hold everywhere.
+PYPI_ONLY := env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL -u PIP_INDEX_URL PIP_CONFIG_FILE=/dev/null
+COMPILE := $(PYPI_ONLY) $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe \
+	--strip-extras --no-emit-index-url --no-emit-find-links
+
+# Newest versions pyproject.toml allows; the dev lock keeps the runtime lock's pins.
+upgrade: setup
+	$(COMPILE) --upgrade -o requirements.txt pyproject.toml
+	$(COMPILE) --upgrade --extra dev -c requirements.txt -o requirements-dev.txt pyproject.toml
+
+# Known vulnerabilities in the locked versions (PyPI's advisory data) fail the build.
+audit: setup
+	$(PYPI_ONLY) $(BIN)/pip-audit --strict --progress-spinner off --require-hashes \
+		--disable-pip -r requirements-dev.txt
 
 # Backstage's own validators, the oracle for tests/catalog/test_descriptor_oracle.py.
 $(ORACLE): tests/oracle/package-lock.json

@@ -145,7 +145,11 @@ if SSO_HEADER and not GREENROOM_SSO_TRUSTED_PROXIES:
     )
 
 MIDDLEWARE = [
+    # /healthz and /readyz, answered before host checks and the https redirect.
+    "portal.health.HealthProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Counts and times /api/ requests (portal/metrics.py), middleware included.
+    "portal.metrics.ApiMetricsMiddleware",
     "portal.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -222,7 +226,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+# Where collectstatic writes. The image sets /app/static: files built with the code,
+# not kept in the data volume, whose first contents would outlive an upgrade.
+STATIC_ROOT = Path(env("GREENROOM_STATIC_ROOT") or DATA_DIR / "static").resolve()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Built documentation sites (techdocs/sites.py), one prefix per build: a
@@ -272,6 +278,21 @@ SECURE_PROXY_SSL_HEADER = (
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if LOCAL else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not LOCAL
 SECURE_HSTS_PRELOAD = not LOCAL
+
+# Health and metrics (portal/health.py, portal/metrics.py). Probes and scrapes
+# come over plain http from inside the network: no https redirect for them.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# Seconds each readiness check (and the broker reads of /metrics) may wait.
+GREENROOM_HEALTH_TIMEOUT = envint("GREENROOM_HEALTH_TIMEOUT", 2)
+# Who may read /metrics: these addresses or CIDRs (default: this machine), or
+# anyone sending "Authorization: Bearer <GREENROOM_METRICS_TOKEN>".
+GREENROOM_METRICS_ALLOWED = envnetworks("GREENROOM_METRICS_ALLOWED") or [
+    "127.0.0.0/8",
+    "::1/128",
+]
+GREENROOM_METRICS_TOKEN = envsecret("GREENROOM_METRICS_TOKEN")
+# How many of the latest crawls and docs builds the duration quantiles cover.
+GREENROOM_METRICS_DURATION_WINDOW = envint("GREENROOM_METRICS_DURATION_WINDOW", 200)
 
 # The cache holds the API's per-token request counts: with several web workers
 # (gunicorn processes, hosts) they must share one, so CACHE_URL names a Redis
