@@ -5,6 +5,9 @@ import os
 from celery import Celery
 from celery.signals import task_failure
 
+# Connects the task_prerun/postrun receivers that put the task id on log lines.
+import portal.logs  # noqa: F401
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = Celery("portal")

@@ -147,6 +147,8 @@ if SSO_HEADER and not GREENROOM_SSO_TRUSTED_PROXIES:
 MIDDLEWARE = [
     # /healthz and /readyz, answered before host checks and the https redirect.
     "portal.health.HealthProbeMiddleware",
+    # Request id for every log line (portal/logs.py), echoed as X-Request-ID.
+    "portal.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Counts and times /api/ requests (portal/metrics.py), middleware included.
     "portal.metrics.ApiMetricsMiddleware",
@@ -157,6 +159,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     *(["portal.sso.HeaderUserMiddleware"] if SSO_HEADER else []),
+    "portal.logs.UserContextMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Signed in without a role (e.g. new from single sign-on): a 403 page.
     "catalog.roles.RoleRequiredMiddleware",
@@ -252,13 +255,28 @@ STORAGES = {
 # without DEBUG); production serves the collected, hashed set.
 WHITENOISE_USE_FINDERS = LOCAL
 
+# Logs (portal/logs.py): LOG_FORMAT=json writes one JSON object a line with the
+# request, user, token, task and location ids; plain (the default) stays as it was.
+LOG_FORMAT = env("LOG_FORMAT", "plain").lower()
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
+# Celery would replace the root handler with its own plain format in workers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"context": {"()": "portal.logs.ContextFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "portal.logs.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"git": {"level": "WARNING"}},
 }

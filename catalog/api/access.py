@@ -11,6 +11,7 @@ from rest_framework.settings import api_settings
 from catalog.api.tokens import find_token
 from catalog.models import ApiToken
 from catalog.roles import can_edit, has_role
+from portal import logs
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -25,6 +26,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         token = find_token(header[1].decode("latin-1"))
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked token")
+        logs.bind(user_id=token.user_id, token_id=token.pk)
         return token.user, token
 
     def authenticate_header(self, request: Any) -> str:

@@ -24,6 +24,7 @@ from catalog.ingest.reader import ReadResult, read_location
 from catalog.models import CrawlRun, Entity, Location
 from catalog.storable import fit, storable_json
 from catalog.urlpolicy import RepoUrl, UrlRefused, check_repo_url, split_host_file_url
+from portal import logs
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +133,8 @@ def _crawl_locked(location_id: int, force: bool) -> CrawlRun | None:
     location = Location.objects.filter(pk=location_id).first()
     if location is None:
         return None  # unregistered meanwhile
-    return Crawl(location, force).run()
+    with logs.bound(location_id=location_id):
+        return Crawl(location, force).run()
 
 
 class Crawl:
