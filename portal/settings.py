@@ -281,10 +281,13 @@ LOGGING = {
     "loggers": {"git": {"level": "WARNING"}},
 }
 
-# Production hardening, effective whenever the portal is not LOCAL.
+# Production hardening, effective whenever the portal is not LOCAL and not told it
+# is served over plain http on a trusted network (GREENROOM_PLAIN_HTTP=1: no https
+# redirect, cookies sent over http, no HSTS; `check --deploy` then warns, rightly).
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not LOCAL
-SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", default=not LOCAL)
+HTTPS = not LOCAL and not envbool("GREENROOM_PLAIN_HTTP")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", default=HTTPS)
 # How many proxies in front of the portal append to X-Forwarded-For: the audit
 # log then records the client address the outermost one saw (0: REMOTE_ADDR).
 GREENROOM_TRUSTED_PROXIES = envint("GREENROOM_TRUSTED_PROXIES", 0)
@@ -293,9 +296,8 @@ GREENROOM_TRUSTED_PROXIES = envint("GREENROOM_TRUSTED_PROXIES", 0)
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if GREENROOM_TRUSTED_PROXIES > 0 else None
 )
-SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0 if LOCAL else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not LOCAL
-SECURE_HSTS_PRELOAD = not LOCAL
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = HTTPS
 
 # Health and metrics (portal/health.py, portal/metrics.py). Probes and scrapes
 # come over plain http from inside the network: no https redirect for them.

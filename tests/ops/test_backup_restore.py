@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from catalog.api.tokens import issue_token
 from catalog.locations import refresh_location, register_location
 from catalog.models import EntityRevision, Location
 from tests.conftest import make_user
+from tests.support.postgres import database_url, new_database, pg
 from webhooks import keys
 from webhooks.models import Webhook
 
@@ -84,40 +83,11 @@ print(json.dumps(out))
 """
 
 
-def pg_env() -> dict[str, str]:
-    """libpq's variables for the test database's server (CI: root, trust auth)."""
-    db = settings.DATABASES["default"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PG")}
-    for name, key in (("PGHOST", "HOST"), ("PGPORT", "PORT"), ("PGUSER", "USER")):
-        if db.get(key):
-            env[name] = str(db[key])
-    if db.get("PASSWORD"):
-        env["PGPASSWORD"] = str(db["PASSWORD"])
-    return env
-
-
-def pg(*args: str) -> str:
-    binary = shutil.which(args[0])
-    assert binary, f"{args[0]} (PostgreSQL client) is needed for this test"
-    done = subprocess.run(
-        [binary, *args[1:]], env=pg_env(), capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
-
 @pytest.fixture
 def restored_name() -> Iterator[str]:
-    """A new database's name; dropped afterwards, its connections ended first."""
-    name = f"greenroom_restore_{uuid.uuid4().hex[:12]}"
-    yield name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = %s AND pid <> pg_backend_pid()",
-            [name],
-        )
-    pg("dropdb", "--if-exists", "--maintenance-db=postgres", name)
+    """A new database's name (created by the restore); dropped afterwards."""
+    with new_database("greenroom_restore", create=False) as name:
+        yield name
 
 
 def build_catalog(repos: Any) -> dict[str, str]:
@@ -145,11 +115,7 @@ def build_catalog(repos: Any) -> dict[str, str]:
 
 
 def serve_from(database: str, tokens: dict[str, str], tmp_path: Path) -> dict[str, Any]:
-    db = settings.DATABASES["default"]
-    url = (
-        f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST']}:{db['PORT']}"
-        f"/{database}"
-    )
+    url = database_url(database)
     env = {
         "PATH": os.environ["PATH"],
         "HOME": os.environ.get("HOME", str(tmp_path)),

@@ -30,8 +30,10 @@ from tests.ops.containerfiles import (
     dockerfile,
     env_assignments,
     image_env,
+    interpolate,
     service_environment,
 )
+from tests.ops.production import NGINX_CONF, Places, service_commands
 
 APP_SERVICES = ("web", "worker", "beat")
 # What compose's `${VAR:?}` asks the operator for, as an operator would set it.
@@ -45,11 +47,17 @@ PRODUCTION_REQUIRED = (
     "CELERY_BROKER_URL",
     "CACHE_URL",
 )
-# `check --deploy` warnings accepted with compose's defaults, and why:
-# W008: SECURE_SSL_REDIRECT=0 by default since compose publishes plain http on
-# port 8000 for a TLS-terminating proxy in front; set SECURE_SSL_REDIRECT=1 when
-# the portal is reached directly.
-ACCEPTED_DEPLOY_WARNINGS = {"security.W008"}
+# `check --deploy` warnings accepted with compose's defaults: none (the proxy
+# service terminates TLS; the portal redirects plain http and sends HSTS).
+ACCEPTED_DEPLOY_WARNINGS: set[str] = set()
+# ...and with GREENROOM_PLAIN_HTTP=1, the documented plain-http mode for a trusted
+# network: no https redirect, no HSTS, cookies sent over http. Nothing else.
+PLAIN_HTTP_DEPLOY_WARNINGS = {
+    "security.W004",
+    "security.W008",
+    "security.W012",
+    "security.W016",
+}
 
 
 def _instructions() -> list[Instruction]:
@@ -189,6 +197,41 @@ def test_compose_gives_every_app_service_what_production_requires() -> None:
         assert data["services"][service].get("image") == "greenroom:latest"
 
 
+def test_compose_puts_the_tested_proxy_in_front() -> None:
+    services = _compose_services()
+    proxy = services["proxy"]
+    volumes = [interpolate(str(v), {}).split(":") for v in proxy["volumes"]]  # type: ignore[attr-defined]
+    mounts = {inside: outside for outside, inside, *_ in volumes}
+
+    # tests/ops/test_production.py runs the portal behind this very file.
+    assert (ROOT / mounts["/etc/nginx/conf.d/default.conf"]).resolve() == NGINX_CONF
+    assert "/etc/nginx/certs" in mounts
+    assert "http://web:8000" in NGINX_CONF.read_text()
+    # Only the proxy is published: the portal trusts X-Forwarded-* from it alone.
+    published = [name for name, service in services.items() if service.get("ports")]
+    assert published == ["proxy"]
+    for service in APP_SERVICES:
+        environment = service_environment(
+            compose(ROOT / "docker-compose.yml"), service, OPERATOR_ENV
+        )
+        assert environment["GREENROOM_TRUSTED_PROXIES"] == "1"
+
+
+def test_the_smoke_test_runs_composes_commands() -> None:
+    """Every app service's command is one the production smoke test runs (it
+    reads them from compose); with only its address and /data moved."""
+    places = Places(app=Path("/srv/app"), data=Path("/srv/data"))
+    for service in APP_SERVICES:
+        commands = service_commands(service)
+        assert commands
+        for words in commands:
+            moved = places.command(words)
+            assert Path(moved[0]).name in (Path(sys.executable).name, words[0])
+            assert [w for w in words[1:] if w not in moved[1:]] == [
+                w for w in words[1:] if w == "0.0.0.0:8000" or "/data" in w
+            ]
+
+
 def _production_env(root: Path, data_dir: Path, **overrides: str) -> dict[str, str]:
     """Exactly what a container sees: the image's ENV, then compose's environment
     (operator variables filled in), paths moved from /app and /data to here."""
@@ -218,12 +261,23 @@ def _manage(
     )
 
 
-def test_check_deploy_passes_with_compose_environment(tmp_path: Path) -> None:
-    result = _manage(ROOT, _production_env(ROOT, tmp_path), "check", "--deploy")
+@pytest.mark.parametrize(
+    ("overrides", "accepted"),
+    [
+        ({}, ACCEPTED_DEPLOY_WARNINGS),
+        ({"GREENROOM_PLAIN_HTTP": "1"}, PLAIN_HTTP_DEPLOY_WARNINGS),
+    ],
+    ids=["behind-the-tls-proxy", "plain-http"],
+)
+def test_check_deploy_passes_with_compose_environment(
+    tmp_path: Path, overrides: dict[str, str], accepted: set[str]
+) -> None:
+    env = _production_env(ROOT, tmp_path, **overrides)
+    result = _manage(ROOT, env, "check", "--deploy")
 
     assert result.returncode == 0, result.stderr
     warnings = set(re.findall(r"\((security\.W\d+)\)", result.stdout + result.stderr))
-    assert warnings <= ACCEPTED_DEPLOY_WARNINGS, result.stdout + result.stderr
+    assert warnings == accepted, result.stdout + result.stderr
 
 
 def _copy_context(destination: Path) -> None:
@@ -254,7 +308,9 @@ import sys
 from wsgiref.util import setup_testing_defaults
 from portal.wsgi import application
 for path in sys.argv[1:]:
-    environ = {"PATH_INFO": path, "HTTP_HOST": "localhost"}
+    # As compose's proxy passes it on (GREENROOM_TRUSTED_PROXIES=1).
+    environ = {"PATH_INFO": path, "HTTP_HOST": "localhost",
+               "HTTP_X_FORWARDED_PROTO": "https"}
     setup_testing_defaults(environ)
     statuses = []
     body = application(environ, lambda status, headers: statuses.append(status))
