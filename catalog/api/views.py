@@ -28,7 +28,11 @@ from catalog.api.errors import ConflictError, InputError, NotFoundError
 from catalog.api.facets import counted
 from catalog.api.location_query import query_locations
 from catalog.api.predicates import predicate_q
-from catalog.descriptor.validation import entity_problems
+from catalog.descriptor.validate_request import (
+    LocationRefError,
+    parse_request_location,
+    validate_request,
+)
 from catalog.ingest.git import GitError
 from catalog.ingest.preview import preview_target
 from catalog.locations import (
@@ -338,7 +342,7 @@ def _target_from(body: Any) -> Target:
     if not isinstance(body, dict) or set(body) - {"type", "target", "presence"}:
         raise InputError("expected {type, target} and nothing else")
     if body.get("type") != locations.TYPE:
-        raise InputError("type must be 'url'")
+        raise InputError('Registered locations must be of an allowed type ["url"]')
     target = body.get("target")
     if not isinstance(target, str) or not target.strip():
         raise InputError("target must be a URL")
@@ -394,7 +398,8 @@ class RefreshView(CatalogView):
 
 @extend_schema_view(post=schema.VALIDATE)
 class ValidateEntityView(CatalogView):
-    """POST /validate-entity: the checks a crawl makes, on a body, storing nothing."""
+    """POST /validate-entity: Backstage's processing of the entity read at the
+    given location (catalog/descriptor/validate_request.py), storing nothing."""
 
     reads_only = True
 
@@ -403,9 +408,13 @@ class ValidateEntityView(CatalogView):
         if not isinstance(body, dict) or not isinstance(body.get("entity"), dict):
             raise InputError("the body needs an entity object")
         location = body.get("location")
-        if not isinstance(location, str) or not location.startswith("url:"):
+        if not isinstance(location, str):
             raise InputError("location must be a url: location reference")
-        problems = entity_problems(body["entity"])
+        try:
+            parse_request_location(location)
+        except LocationRefError as exc:
+            raise InputError(str(exc)) from None
+        problems = validate_request(body["entity"], location)
         if problems:
             errors = [{"name": "InputError", "message": p} for p in problems]
             return Response({"errors": errors}, status=400)

@@ -13,6 +13,7 @@ from catalog.descriptor.refs import DEFAULT_NAMESPACE, EntityName
 from catalog.descriptor.relations import Relation, entity_relations
 from catalog.descriptor.substitution import BudgetExceeded, Placeholders, ReadFile
 from catalog.descriptor.validation import (
+    collect_annotations,
     storage_problems,
     unstorable_problems,
     validate_entity,
@@ -122,8 +123,13 @@ def _parse_document(
         )
         return
     ref = identity(value)
+    collected = copy.deepcopy(value)
+    problem = collect_annotations(collected)
+    if problem:
+        _reject(result, path, index, where, ref, [problem])
+        return
     try:
-        processed, warnings = placeholders.substitute(copy.deepcopy(value), base_dir)
+        processed, warnings = placeholders.substitute(collected, base_dir)
     except BudgetExceeded as exc:
         _reject(result, path, index, where, ref, [str(exc)])
         return

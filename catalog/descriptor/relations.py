@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from catalog.descriptor import rules
 from catalog.descriptor.kinds import KINDS, RelationRule
 from catalog.descriptor.refs import EntityName, RefError, compound_ref, parse_ref
 
@@ -53,8 +54,8 @@ def field_targets(
 
 def _ref_values(value: Any) -> list[Any]:
     """A field's refs: one or a list, of strings or {kind, namespace, name} objects."""
-    if not value:
-        return []  # an absent, null or empty field emits nothing, as in Backstage
+    if rules.is_js_falsy(value):
+        return []  # Backstage's doEmit: `if (!targets) return;`
     items = value if isinstance(value, list) else [value]
     return sorted(items, key=lambda item: str(item))
 

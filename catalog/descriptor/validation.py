@@ -11,10 +11,36 @@ from catalog.descriptor import rules
 from catalog.descriptor.kinds import KINDS, FieldType
 from catalog.descriptor.refs import DEFAULT_NAMESPACE, EntityName
 from catalog.descriptor.relations import entity_relations, field_targets
+from catalog.descriptor.template_schema import schema_problems
 
 ROOT_KEYS = ("apiVersion", "kind", "metadata", "spec")
 OUTPUT_ONLY_ROOT_KEYS = ("relations", "status")
 PROFILE_KEYS = ("displayName", "email", "picture")
+# The catalog's own annotations: where an entity was read, and the registration
+# that led there. Set by the catalog (catalog/ingest/apply.py), never by a file.
+MANAGED_BY = "backstage.io/managed-by-location"
+ORIGIN = "backstage.io/managed-by-origin-location"
+
+
+def collect_annotations(doc: dict[str, Any]) -> str | None:
+    """What Backstage's ProcessorOutputCollector does to every entity a file emits,
+    before anything else checks it: falsy annotations (null, "", false, 0) become
+    none, anything else that is not a mapping is an error (returned), and the
+    managed-by annotations are dropped, since the catalog sets its own."""
+    metadata = doc.get("metadata")
+    if not isinstance(metadata, dict) or "annotations" not in metadata:
+        return None
+    annotations = metadata["annotations"]
+    if rules.is_js_falsy(annotations):
+        annotations = {}
+    if not isinstance(annotations, Mapping):
+        return "metadata.annotations must be a valid object"
+    metadata["annotations"] = {
+        key: value
+        for key, value in annotations.items()
+        if key not in (MANAGED_BY, ORIGIN)
+    }
+    return None
 
 
 def validate_entity(doc: Mapping[str, Any]) -> list[str]:
@@ -131,9 +157,13 @@ def _check_links(links: object) -> Iterator[str]:
             continue
         if not rules.is_valid_url(link.get("url")):
             yield f"{where}.url must be a valid URL, not {link.get('url')!r}"
-        for key in ("title", "icon", "type"):
-            if key in link and not (isinstance(link[key], str) and link[key]):
-                yield f"{where}.{key} must be a non-empty string"
+        # title and icon pass Backstage's field-format check (not blank once
+        # trimmed); type only its schema (any string of one character or more).
+        for key in ("title", "icon"):
+            if key in link and not rules.is_non_empty_string(link[key]):
+                yield f"{where}.{key} must be a string that is not blank"
+        if "type" in link and not _is_text(link["type"]):
+            yield f"{where}.type must be a non-empty string"
 
 
 def _check_kind(doc: Mapping[str, Any]) -> Iterator[str]:
@@ -144,6 +174,9 @@ def _check_kind(doc: Mapping[str, Any]) -> Iterator[str]:
             f"No processor recognized the entity kind {kind!r} with apiVersion "
             f"{api_version!r}, possibly caused by a foreign kind or apiVersion"
         )
+        return
+    if spec_def.schema is not None:
+        yield from schema_problems(spec_def.schema, doc)
         return
     spec = doc.get("spec") or {}
     for field, rule in spec_def.fields.items():
@@ -160,23 +193,12 @@ def _type_ok(field_type: FieldType, value: object) -> bool:
         return _is_text(value)
     if field_type is FieldType.STRING_LIST:
         return isinstance(value, list) and all(_is_text(item) for item in value)
-    if field_type is FieldType.OBJECT:
-        return isinstance(value, Mapping)
     if field_type is FieldType.PROFILE:
         return isinstance(value, Mapping) and all(
             _is_text(value[key]) for key in PROFILE_KEYS if key in value
         )
     if field_type is FieldType.PRESENCE:
         return value in ("required", "optional")
-    if field_type is FieldType.STEPS:
-        return isinstance(value, list) and all(
-            isinstance(step, Mapping) and isinstance(step.get("action"), str)
-            for step in value
-        )
-    if field_type is FieldType.PARAMETERS:
-        return isinstance(value, Mapping) or (
-            isinstance(value, list) and all(isinstance(p, Mapping) for p in value)
-        )
     return True
 
 

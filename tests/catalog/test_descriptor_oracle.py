@@ -34,6 +34,7 @@ import pytest
 import yaml
 
 from catalog.descriptor import parse_file
+from catalog.descriptor.template_schema import SCHEMAS, load_schema
 from tests.conftest import FIXTURES
 
 ORACLE = Path(__file__).resolve().parents[1] / "oracle"
@@ -202,7 +203,18 @@ SPEC_FIELDS: dict[str, dict[str, tuple[str, bool, Any]]] = {
 
 # Wrong or edge values for each shape (valid ones are in SPEC_FIELDS).
 SHAPE_VALUES: dict[str, list[Any]] = {
-    STR: [5, 1.5, True, None, "", " ", ["x"], {"a": "b"}, "Some Value/with:odd chars"],
+    STR: [
+        5,
+        1.5,
+        True,
+        None,
+        "",
+        " ",
+        "\n",
+        ["x"],
+        {"a": "b"},
+        "Some Value/with:odd chars",
+    ],
     LIST: [[], "x", "", [""], [5], ["x", 5], [["x"]], None, 5, {"a": "b"}],
     PROFILE: [
         {},
@@ -258,6 +270,11 @@ NAMES = [
     "a\tb",
     "café",
     "名前",
+    # Python's `$` matches before a final newline; Backstage's JavaScript `$` does not.
+    "a\n",
+    "svc\n",
+    "a\n\n",
+    "\na",
     "",
     " a",
     5,
@@ -282,6 +299,7 @@ NAMESPACES = [
     "x" * 64,
     "",
     "café",
+    "prod\n",
     5,
     None,
 ]
@@ -301,6 +319,7 @@ TAGS = [
     "x" * 64,
     "",
     "with space",
+    "java\n",
     "é",
     5,
     None,
@@ -325,9 +344,25 @@ KEYS = [
     ("a" * 64) + ".com/foo",
     "example.com/" + "x" * 64,
     "my key",
+    "a\n",
+    "example.com/a\n",
+    "example.com\n/a",
+    "example.com/a\nb",
     "",
 ]
-LABEL_VALUES = ["", "a", "A_b.c-9", "a b", "-a", "x" * 63, "x" * 64, 5, True, None]
+LABEL_VALUES = [
+    "",
+    "a",
+    "A_b.c-9",
+    "a b",
+    "-a",
+    "a\n",
+    "x" * 63,
+    "x" * 64,
+    5,
+    True,
+    None,
+]
 ANNOTATION_VALUES = [
     "",
     "any text: with spaces, / and ${{ braces }}",
@@ -375,11 +410,78 @@ LINKS: list[Any] = [
     [{"url": "https://example.com", "icon": ""}],
     [{"url": "https://example.com", "type": ""}],
     [{"url": "https://example.com", "extra": "key"}],
+    # title and icon must not be blank once trimmed (JavaScript's trim, not
+    # Python's strip: U+3000 and U+FEFF are blank, U+001C is not); type may be.
+    *(
+        [{"url": "https://example.com", key: blank}]
+        for key in ("title", "icon", "type")
+        for blank in (" ", "   ", "\t", "\n", " \u2028 ", "\u3000", "\ufeff")
+    ),
+    # Hosts as WHATWG parses them: percent-decoded, mapped as UTS46 maps (U+3000
+    # becomes a space, U+FF0F a slash), then checked for forbidden code points.
+    *(
+        [{"url": f"https://{host}/x"}]
+        for host in (
+            "exam\u2003ple.com",
+            "exam\u3000ple.com",
+            "exa\uff0fmple.com",
+            "a\u2100b.com",
+            "exa\x01mple.com",
+            "exa\x7fmple.com",
+            "exa\ufffdmple.com",
+            "ex%41mple.com",
+            "exa%20mple.com",
+            "ex%zzample.com",
+            "ex%ffample.com",
+            "exa\u00admple.com",
+            "ex_ample.com",
+        )
+    ),
+    [{"url": "https://example.com", "title": "\x1c"}],
+    [{"url": "https://example.com", "icon": "\u200b"}],
+    [{"url": "https://example.com", "title": " Docs "}],
     [{"url": "https://example.com", "extra": {"nested": [1]}}],
     ["https://example.com"],
     {"url": "https://example.com"},
     "https://example.com",
     None,
+]
+# Template spec values beyond the per-shape ones: the scaffolder's JSON schema
+# (Template.v1beta3) types every documented key, down to nested items.
+TEMPLATE_SPECS: list[tuple[str, Any]] = [
+    ("steps", [{"action": "a", "id": 5}]),
+    ("steps", [{"action": "a", "name": None}]),
+    ("steps", [{"action": "a", "if": 1}]),
+    ("steps", [{"action": "a", "if": False}]),
+    ("steps", [{"action": "a", "input": []}]),
+    ("steps", [{"action": "a", "backstage:permissions": {"tags": [1]}}]),
+    ("steps", [{"action": "a", "backstage:permissions": {"tags": ["t"]}}]),
+    ("parameters", {"backstage:permissions": {"tags": [1]}}),
+    ("parameters", [{"when": 5}]),
+    ("parameters", [{"when": True, "properties": {}}]),
+    ("parameters", [{"backstage:permissions": 5}]),
+    ("parameters", [[]]),
+    ("output", {"links": [{}]}),
+    ("output", {"links": [{"url": ""}]}),
+    ("output", {"links": [{"title": "", "url": "https://example.com"}]}),
+    ("output", {"links": [{"if": 3}]}),
+    ("output", {"links": "x"}),
+    ("output", {"text": [{"content": 5}]}),
+    ("output", {"text": [{"title": "t", "icon": "i", "content": "**c**"}]}),
+    ("output", {"anything": 5}),
+    ("output", {"anything": "x"}),
+    ("secrets", {}),
+    ("secrets", {"schema": 5}),
+    ("secrets", 5),
+    ("presentation", {"buttonLabels": {"backButtonText": 5}}),
+    ("presentation", {"buttonLabels": {"createButtonText": "Go"}}),
+    ("presentation", 5),
+    ("formDecorators", [{"id": 5}]),
+    ("formDecorators", [5]),
+    ("formDecorators", {}),
+    ("EXPERIMENTAL_formDecorators", [{"input": 5}]),
+    ("EXPERIMENTAL_recovery", {"EXPERIMENTAL_strategy": 5}),
+    ("EXPERIMENTAL_recovery", 5),
 ]
 API_VERSIONS = [
     V1,
@@ -393,6 +495,9 @@ API_VERSIONS = [
     "Backstage.io/v1",
     "a/b/c",
     "backstage.io/v1-beta",
+    "backstage.io/v1alpha1\n",
+    "v1\n",
+    "backstage.io\n/v1alpha1",
     "backstage.io/",
     "/v1alpha1",
     "",
@@ -404,6 +509,7 @@ KINDS_WRITTEN = [
     "COMPONENT",
     "Component2",
     "Com-ponent",
+    "Component\n",
     "Service",
     "",
     5,
@@ -552,6 +658,16 @@ def synthetic_cases() -> Iterator[Case]:
         ("annotations", "a=b"),
         ("annotations", None),
         ("annotations", {}),
+        # The catalog's collector: falsy annotations are none, other non-objects
+        # an error, and the managed-by annotations are its own, whatever the file.
+        ("annotations", ""),
+        ("annotations", 0),
+        ("annotations", False),
+        ("annotations", True),
+        ("annotations", 5),
+        ("annotations", {"backstage.io/managed-by-location": 5}),
+        ("annotations", {"backstage.io/managed-by-origin-location": None}),
+        ("annotations", {"backstage.io/managed-by-location": ["url:x"]}),
     ]:
         yield Case(
             f"{field} {_label(value)}",
@@ -587,6 +703,7 @@ def synthetic_cases() -> Iterator[Case]:
         ("title", "Title"),
         ("title", ""),
         ("title", " "),
+        ("title", "\n"),
         ("title", 5),
         ("title", None),
         ("title", ["t"]),
@@ -640,6 +757,12 @@ def synthetic_cases() -> Iterator[Case]:
             },
         },
     )
+
+    for field, value in TEMPLATE_SPECS:
+        yield Case(
+            f"spec Template.{field}={_label(value)} (schema)",
+            _variant("Template", ("spec", field), value),
+        )
 
     # Spec references (compared through the oracle's refErrors).
     for kind, field, value in REFS:
@@ -717,7 +840,8 @@ class Judged:
     ours: Verdict
 
 
-def run_oracle(documents: list[Any]) -> list[Verdict]:
+def node_for_oracle() -> str:
+    """Node.js, with the oracle's packages installed (else the test fails)."""
     node = shutil.which("node")
     if node is None:
         pytest.fail(
@@ -728,6 +852,11 @@ def run_oracle(documents: list[Any]) -> list[Verdict]:
             f"{ORACLE / 'node_modules'} is missing: run `{NPM_CI}` from the "
             "repository root (make test does) before these tests"
         )
+    return node
+
+
+def run_oracle(documents: list[Any]) -> list[Verdict]:
+    node = node_for_oracle()
     lines = "".join(json.dumps(document) + "\n" for document in documents)
     proc = subprocess.run(
         [node, str(ORACLE / "validate.mjs")],
@@ -740,7 +869,9 @@ def run_oracle(documents: list[Any]) -> list[Verdict]:
     )
     if proc.returncode != 0:
         pytest.fail(f"the oracle failed (exit {proc.returncode}):\n{proc.stderr}")
-    results = [json.loads(line) for line in proc.stdout.splitlines()]
+    # Split on "\n" only: splitlines() would also split inside a verdict whose
+    # message quotes U+0085, U+2028 or another character Python calls a line break.
+    results = [json.loads(line) for line in proc.stdout.split("\n") if line]
     assert len(results) == len(documents), proc.stderr
     return [Verdict(r["valid"], r["errors"], r["refErrors"]) for r in results]
 
@@ -863,3 +994,58 @@ def test_unparseable_fixture_files_yield_no_entity(fixtures: Fixtures | None) ->
         result = parse_file((CATALOG_FIXTURES / relative).read_bytes(), relative)
         assert not result.entities, (relative, reason)
         assert any(p.level == "error" for p in result.problems), (relative, reason)
+
+
+# The JSON schemas vendored in catalog/descriptor/schemas/, each from the module of
+# the oracle's package that holds it: name -> (package, module in the package).
+VENDORED_SCHEMAS = {
+    "Template.v1beta3": (
+        "@backstage/plugin-scaffolder-common",
+        "dist/Template.v1beta3.schema.json.cjs.js",
+    ),
+    "Entity": ("@backstage/catalog-model", "dist/schema/Entity.schema.json.cjs.js"),
+    "EntityMeta": (
+        "@backstage/catalog-model",
+        "dist/schema/EntityMeta.schema.json.cjs.js",
+    ),
+    "common": (
+        "@backstage/catalog-model",
+        "dist/schema/shared/common.schema.json.cjs.js",
+    ),
+}
+PRINT_SCHEMAS = """
+const paths = JSON.parse(process.argv[1]);
+const out = {};
+for (const [name, path] of Object.entries(paths)) out[name] = require(path).default;
+process.stdout.write(JSON.stringify(out));
+"""
+
+
+def test_vendored_schemas_equal_the_oracle_packages() -> None:
+    """The schemas Templates are checked by are the installed packages' own, and
+    NOTICE names those packages' versions: upgrading the oracle shows drift here."""
+    node = node_for_oracle()
+    modules = ORACLE / "node_modules"
+    paths = {
+        name: str(modules / package / module)
+        for name, (package, module) in VENDORED_SCHEMAS.items()
+    }
+    proc = subprocess.run(
+        [node, "-e", PRINT_SCHEMAS, json.dumps(paths)],
+        capture_output=True,
+        text=True,
+        cwd=ORACLE,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    installed = json.loads(proc.stdout)
+    for name in VENDORED_SCHEMAS:
+        assert load_schema(name) == installed[name], f"{name} differs; copy it again"
+    notice = (SCHEMAS / "NOTICE").read_text()
+    for package in {package for package, _ in VENDORED_SCHEMAS.values()}:
+        version = json.loads((modules / package / "package.json").read_text())
+        assert f"{package} {version['version']}" in notice, package
+    assert sorted(
+        path.stem.removesuffix(".schema") for path in SCHEMAS.glob("*.json")
+    ) == sorted(VENDORED_SCHEMAS)

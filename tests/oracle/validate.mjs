@@ -3,6 +3,9 @@
 // Input (stdin): JSON Lines, one entity document per line (any JSON value).
 // Output (stdout): one JSON line per input line, in the same order:
 //   {"valid": bool, "errors": [string], "refErrors": [string]}
+// Each verdict is written as soon as its line is read, so one process can serve
+// many batches (tests/catalog/test_differential_oracle.py keeps it open for every
+// batch of a run) as well as one batch closed by end of input.
 //
 // "valid" is the judgement of @backstage/catalog-model (and the scaffolder's
 // Template validator) in the order a stock catalog applies them
@@ -10,7 +13,9 @@
 // DefaultCatalogProcessingOrchestrator.runValidateStep, BuiltinKindsEntityProcessor):
 //   1. a non-object root is an error ("Expected object at root"); a null document is
 //      skipped by the YAML reader, so it yields no entity either;
-//   2. the envelope schema (validateEntityEnvelope);
+//   2. the envelope schema (validateEntityEnvelope), then what the catalog's
+//      ProcessorOutputCollector does to every emitted entity: falsy annotations
+//      become {}, other non-objects are an error, managed-by annotations are set;
 //   3. the default entity policies, combined with EntityPolicies.allOf in the catalog's
 //      order: SchemaValid, DefaultNamespace, NoForeignRootFields, FieldFormat;
 //   4. the full entity schema again (validateEntity), as the orchestrator does;
@@ -27,7 +32,7 @@
 // the CommonJS builds are loaded through createRequire.
 
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 
 const require = createRequire(import.meta.url);
 const catalogModel = require('@backstage/catalog-model');
@@ -47,6 +52,8 @@ const {
 } = catalogModel;
 
 const validateEntityEnvelope = entityEnvelopeSchemaValidator();
+// Where the collector says an entity was read (any url: location will do).
+const COLLECTED_AT = 'https://git.example.com/acme/repo/blob/main/catalog-info.yaml';
 const validateEntity = entitySchemaValidator();
 
 const policy = EntityPolicies.allOf([
@@ -109,7 +116,7 @@ function checkRefs(entity) {
   for (const field of refFields(entity)) {
     const [root, key] = field.path.split('.');
     const value = entity[root]?.[key];
-    if (value === undefined || value === null || value === '') continue; // as `if (!targets)`
+    if (!value) continue; // doEmit's `if (!targets) return;`: 0 and false too
     for (const target of [value].flat()) {
       try {
         parseEntityRef(target, {
@@ -138,6 +145,18 @@ async function judge(document) {
   } catch (e) {
     return { valid: false, errors: [`envelope: ${describe(e)}`], refErrors: [] };
   }
+  // ProcessorOutputCollector.receive: falsy annotations become {}; anything else
+  // that is not an object is an error; the two managed-by annotations are the
+  // catalog's, whatever the file says.
+  const annotations = entity.metadata.annotations || {};
+  if (typeof annotations !== 'object' || Array.isArray(annotations)) {
+    return { valid: false, errors: ['collector: metadata.annotations must be a valid object'], refErrors: [] };
+  }
+  entity.metadata.annotations = {
+    ...annotations,
+    'backstage.io/managed-by-origin-location': `url:${COLLECTED_AT}`,
+    'backstage.io/managed-by-location': `url:${COLLECTED_AT}`,
+  };
   try {
     entity = await policy.enforce(entity);
     if (!entity) throw new Error('policy returned no entity');
@@ -175,18 +194,15 @@ async function judge(document) {
   return { valid: true, errors: [], refErrors: checkRefs(entity) };
 }
 
-const input = readFileSync(0, 'utf8');
-const lines = input.split('\n');
-if (lines.at(-1) === '') lines.pop();
-const out = [];
-for (const [index, line] of lines.entries()) {
+let index = 0;
+for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+  index += 1;
   let document;
   try {
     document = JSON.parse(line);
   } catch (e) {
-    process.stderr.write(`line ${index + 1} is not JSON: ${e.message}\n`);
+    process.stderr.write(`line ${index} is not JSON: ${e.message}\n`);
     process.exit(2);
   }
-  out.push(JSON.stringify(await judge(document)));
+  process.stdout.write(JSON.stringify(await judge(document)) + '\n');
 }
-process.stdout.write(out.length ? out.join('\n') + '\n' : '');
