@@ -31,9 +31,11 @@ __all__ = [
     "HostFileUrl",
     "RepoUrl",
     "UrlRefused",
+    "check_read_url",
     "check_repo_url",
     "git_allow_protocol",
     "resolve_host",
+    "split_file_url",
     "split_host_file_url",
 ]
 
@@ -45,6 +47,7 @@ DEFAULT_PORTS: dict[str, int] = {"https": 443, "http": 80, "ssh": 22, "git": 941
 
 _ALLOW_LOCAL_SETTING = "GREENROOM_ALLOW_LOCAL_REPOS"
 _ALLOWED_HOSTS_SETTING = "GREENROOM_ALLOWED_GIT_HOSTS"
+_READ_HOSTS_SETTING = "GREENROOM_READ_ALLOWED_HOSTS"
 
 # Metadata endpoints hand out cloud credentials, so they are refused even when
 # an operator lists them: no legitimate repository lives there.
@@ -507,5 +510,143 @@ def _match_host_file(scheme: str, host: str, path: str) -> re.Match[str] | None:
         return None
     if host == "bitbucket.org":
         return _BITBUCKET.fullmatch(path)
-    patterns = [_GITLAB, _GITEA] + ([_GITHUB] if host == "github.com" else [])
-    return next((m for p in patterns if (m := p.fullmatch(path))), None)
+    if host == "github.com":  # a file named `-/blob/...` is still GitHub's
+        return _GITHUB.fullmatch(path)
+    return next((m for p in (_GITLAB, _GITEA) if (m := p.fullmatch(path))), None)
+
+
+# Raw forms, which name a file only (the web forms above also name folders).
+_GITLAB_RAW = re.compile(r"(?P<repo>/[^/]+(?:/[^/]+)+?)/-/raw" + _REF_TAIL)
+_GITEA_FILE = re.compile(
+    r"(?P<repo>/[^/]+/[^/]+)/(?:src|raw)/(?:branch|tag|commit)" + _REF_TAIL
+)
+_RAW = re.compile(r"(?P<repo>/[^/]+/[^/]+)/raw" + _REF_TAIL)
+_RAW_GITHUB = re.compile(r"(?P<repo>/[^/]+/[^/]+)(?:/refs/(?:heads|tags))?" + _REF_TAIL)
+_RAW_GITHUB_HOST = "raw.githubusercontent.com"
+
+
+def split_file_url(url: str) -> HostFileUrl | None:
+    """The repository, ref and path of a git host's URL of one file, or None.
+
+    Every form of :func:`split_host_file_url`, plus the raw ones:
+    raw.githubusercontent.com, `/raw/<ref>/` on github.com and bitbucket.org,
+    GitLab's `/-/raw/` and Gitea's `/raw/branch/` (both on any host). None when
+    the URL names no ref or no file, so the caller treats it as a plain URL.
+    Never raises: this reads untrusted text.
+    """
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in ("https", "http"):
+        return None
+    if host == _RAW_GITHUB_HOST:
+        match = _RAW_GITHUB.fullmatch(parts.path)
+        base = "https://github.com"
+    else:
+        match = _match_raw_file(host, parts.path)
+        base = f"{parts.scheme}://{parts.netloc}"
+    if match is None:
+        split = split_host_file_url(url)
+        if split.branch is None or split.path is None:
+            return None
+        return split
+    path = unquote(match["path"] or "").strip("/")
+    if not path:
+        return None
+    return HostFileUrl(
+        repo_url=base + match["repo"], branch=unquote(match["branch"]), path=path
+    )
+
+
+def _match_raw_file(host: str, path: str) -> re.Match[str] | None:
+    if host in ("github.com", "bitbucket.org"):
+        return _RAW.fullmatch(path)
+    return next(
+        (m for p in (_GITLAB_RAW, _GITEA_FILE) if (m := p.fullmatch(path))), None
+    )
+
+
+# --- plain URLs read over http(s) -------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _ReadEntry:
+    host: str  # without the "*." of a wildcard
+    port: int | None
+    wildcard: bool
+
+    def matches(self, repo: RepoUrl) -> bool:
+        default = DEFAULT_PORTS[repo.scheme]
+        if (self.port or default) != (repo.port or default):
+            return False
+        if self.wildcard:
+            return repo.host.endswith(f".{self.host}")
+        return repo.host == self.host
+
+
+def check_read_url(
+    url: str, *, allowed_hosts: Sequence[str], resolve: Resolver | None = None
+) -> RepoUrl:
+    """A plain http(s) URL a file may be downloaded from, or :class:`UrlRefused`.
+
+    Only hosts an operator listed are read, as in Backstage's
+    `backend.reading.allow`: `example.com` (that host, on the scheme's default
+    port unless one is given) or `*.example.com` (any name under it). The name
+    is resolved once here and the download is pinned to the addresses returned.
+    Cloud metadata is refused always; private, loopback and other non-public
+    addresses only when the entry names the host itself: a wildcard covers
+    names whose DNS the operator may not control.
+    """
+    _check_shape(url)
+    match = _SCHEME_URL.fullmatch(url)
+    scheme = match["scheme"].lower() if match else ""
+    if match is None or scheme not in ("http", "https"):
+        raise UrlRefused("only http:// and https:// URLs are read")
+    repo = _scheme_url(scheme, match["rest"], allow_local=False)
+    entry = next(
+        (e for e in _parse_read_allowlist(allowed_hosts) if e.matches(repo)), None
+    )
+    if entry is None:
+        raise UrlRefused(f"host {repo.host} is not in {_READ_HOSTS_SETTING}")
+    literal = _literal_ip(repo.host)
+    if _is_metadata(repo.host, literal):
+        raise UrlRefused(f"host {repo.host} is a cloud metadata endpoint")
+    if literal is not None:
+        return replace(repo, addresses=(str(literal),))
+    addresses = _resolve(repo.host, repo.port, resolve or resolve_host)
+    for address in addresses:
+        _check_read_address(repo.host, address, trusted=not entry.wildcard)
+    return replace(repo, addresses=tuple(dict.fromkeys(map(str, addresses))))
+
+
+def _check_read_address(host: str, address: IPAddress, *, trusted: bool) -> None:
+    if _is_metadata(str(address), address):
+        raise UrlRefused(f"host {host} resolves to a cloud metadata address")
+    kind = None if trusted else _forbidden_kind(address)
+    if kind is not None:
+        raise UrlRefused(
+            f"host {host} resolves to {address}, {kind} address; a wildcard "
+            f"entry of {_READ_HOSTS_SETTING} reaches public addresses only "
+            "(list the host itself to read from it)"
+        )
+
+
+def _parse_read_allowlist(entries: Sequence[str]) -> list[_ReadEntry]:
+    return [_parse_read_entry(e) for e in entries if e.strip()]
+
+
+def _parse_read_entry(entry: str) -> _ReadEntry:
+    text = entry.strip()
+    wildcard = text.startswith("*.")
+    if text.count(":") > 1 and not text.startswith("["):
+        text = f"[{text}]"
+    try:
+        host, port = _split_host_port(text.removeprefix("*."))
+    except UrlRefused as exc:
+        raise ValueError(f"invalid {_READ_HOSTS_SETTING} entry {entry!r}") from exc
+    if wildcard and _literal_ip(host) is not None:
+        raise ValueError(f"invalid {_READ_HOSTS_SETTING} entry {entry!r}")
+    return _ReadEntry(host=host, port=port, wildcard=wildcard)

@@ -377,17 +377,29 @@ CELERY_BEAT_SCHEDULE = {
 # Catalog limits and crawling.
 GREENROOM_ALLOWED_GIT_HOSTS = envlist("GREENROOM_ALLOWED_GIT_HOSTS")
 GREENROOM_ALLOW_LOCAL_REPOS = envbool("GREENROOM_ALLOW_LOCAL_REPOS")
+# Hosts whose plain http(s) URLs $text/$json/$yaml placeholders may read, as
+# Backstage's backend.reading.allow: `example.com`, `*.example.com`, optional
+# `:port` (catalog/urlpolicy.py, check_read_url). Empty: no plain URL is read.
+GREENROOM_READ_ALLOWED_HOSTS = envlist("GREENROOM_READ_ALLOWED_HOSTS")
 GREENROOM_REFRESH_INTERVAL = envint("GREENROOM_REFRESH_INTERVAL", 1800)
 GREENROOM_GIT_TIMEOUT = envint("GREENROOM_GIT_TIMEOUT", 120)
 GREENROOM_CRAWL_MAX_ATTEMPTS = envint("GREENROOM_CRAWL_MAX_ATTEMPTS", 3)
 GREENROOM_CRAWL_MAX_RETRIES = envint("GREENROOM_CRAWL_MAX_RETRIES", 3)
-GREENROOM_MAX_FILE_BYTES = envint("GREENROOM_MAX_FILE_BYTES", 1024 * 1024)
-GREENROOM_MAX_DOCUMENTS = envint("GREENROOM_MAX_DOCUMENTS", 1000)
+# Per file (catalog/descriptor/loading.py, Limits). Backstage has none; these admit
+# an exported organisation file of 10,000 users (about 2.5 MB, 240,000 YAML nodes,
+# read in about 2 s) and still stop an alias bomb at the node budget. Documents
+# per file: 0 is no count of its own, every document costs at least one node of
+# the budget. A file over a limit is a processing error naming the limit.
+GREENROOM_MAX_FILE_BYTES = envint("GREENROOM_MAX_FILE_BYTES", 4 * 1024 * 1024)
+GREENROOM_MAX_DOCUMENTS = envint("GREENROOM_MAX_DOCUMENTS", 0)
 GREENROOM_MAX_DEPTH = envint("GREENROOM_MAX_DEPTH", 50)
-GREENROOM_MAX_NODES = envint("GREENROOM_MAX_NODES", 200_000)
+GREENROOM_MAX_NODES = envint("GREENROOM_MAX_NODES", 1_000_000)
 GREENROOM_MAX_FILES_PER_LOCATION = envint("GREENROOM_MAX_FILES_PER_LOCATION", 1000)
+# Entities one location (its files and those its Location entities name) may hold:
+# a 10,000-entity organisation in one repository, with room to grow (measured:
+# about 40 s and 300 MB of worker memory per 10,000 entities in one crawl).
 GREENROOM_MAX_ENTITIES_PER_LOCATION = envint(
-    "GREENROOM_MAX_ENTITIES_PER_LOCATION", 10_000
+    "GREENROOM_MAX_ENTITIES_PER_LOCATION", 20_000
 )
 # Bytes that $text/$json/$yaml placeholders may substitute into one location's
 # entities (catalog/descriptor/substitution.py); over it, a processing error.

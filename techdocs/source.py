@@ -12,7 +12,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 
-from catalog.hosts import repository_key
+from catalog.hosts import same_repository
 from catalog.models import Entity
 from catalog.urlpolicy import split_host_file_url
 
@@ -64,8 +64,3 @@ def _inside(base: str, path: str) -> str:
     if normal == ".." or normal.startswith("../"):
         raise SourceError(f"docs folder {path!r} leaves the repository")
     return "" if normal == "." else normal
-
-
-def same_repository(one: str, other: str) -> bool:
-    """One repository, whatever the spelling of its URL (see repository_key)."""
-    return (repository_key(one) or one) == (repository_key(other) or other)

@@ -12,16 +12,16 @@ from __future__ import annotations
 import http.client
 import json
 import logging
-import socket
 import ssl
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from catalog.ingest.git import pinned_addresses
+from catalog import pinnedhttp
 from catalog.ingest.sync import check_url
-from catalog.urlpolicy import DEFAULT_PORTS, RepoUrl, UrlRefused
+from catalog.pinnedhttp import dial as _dial
+from catalog.urlpolicy import RepoUrl, UrlRefused
 
 logger = logging.getLogger(__name__)
 
@@ -165,53 +165,5 @@ def _phrase(response: http.client.HTTPResponse) -> str:
 def _connection(
     repo: RepoUrl, context: ssl.SSLContext | None = None
 ) -> http.client.HTTPConnection:
-    """A connection to the host, pinned to the addresses the URL policy vetted.
-
-    The Host header, TLS SNI and the certificate check keep the host's name;
-    only the TCP connection goes to the vetted address, so DNS is not asked
-    again (rebinding). No proxies are used.
-    """
-    port = repo.port or DEFAULT_PORTS[repo.scheme]
-    addresses = pinned_addresses(repo)
-    if repo.scheme == "https":
-        return _PinnedHTTPSConnection(
-            repo.host, port, addresses, context or ssl.create_default_context()
-        )
-    return _PinnedHTTPConnection(repo.host, port, addresses)
-
-
-def _dial(
-    host: str, port: int, addresses: tuple[str, ...], timeout: float
-) -> socket.socket:
-    if not addresses:  # an allowlisted name: the operator's DNS is trusted
-        return socket.create_connection((host, port), timeout)
-    error: OSError = OSError(f"no address to connect to for {host}")
-    for address in addresses:
-        try:
-            return socket.create_connection((address, port), timeout)
-        except OSError as exc:
-            error = exc
-    raise error
-
-
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, host: str, port: int, addresses: tuple[str, ...]) -> None:
-        super().__init__(host, port, timeout=TIMEOUT_SECONDS)
-        self.addresses = addresses
-
-    def connect(self) -> None:
-        self.sock = _dial(self.host, self.port, self.addresses, TIMEOUT_SECONDS)
-
-
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(
-        self, host: str, port: int, addresses: tuple[str, ...],
-        context: ssl.SSLContext,
-    ) -> None:  # fmt: skip
-        super().__init__(host, port, timeout=TIMEOUT_SECONDS, context=context)
-        self.addresses = addresses
-        self.tls = context
-
-    def connect(self) -> None:
-        sock = _dial(self.host, self.port, self.addresses, TIMEOUT_SECONDS)
-        self.sock = self.tls.wrap_socket(sock, server_hostname=self.host)
+    """A connection pinned to the vetted addresses (catalog/pinnedhttp.py)."""
+    return pinnedhttp.connection(repo, TIMEOUT_SECONDS, context, dial=_dial)

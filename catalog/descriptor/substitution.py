@@ -1,9 +1,11 @@
-"""`$text`, `$json` and `$yaml` placeholders, resolved from files of the same repo.
+"""`$text`, `$json` and `$yaml` placeholders, resolved from files and URLs.
 
-Only relative paths are read, through the caller's reader (which keeps reads inside
-the repository and size-limited). Anything else is not fetched: the value becomes
-the placeholder's own text (`$text: <target>`) and a warning says why, so the
-entity is still ingested and nothing is lost.
+Relative paths are read through the caller's reader (which keeps reads inside
+the repository and size-limited); http(s) URLs through the caller's URL reader,
+when there is one (a crawl: catalog/ingest/remotefiles.py decides what a URL may
+reach). Anything else is not fetched, nor is what a reader refuses: the value
+becomes the placeholder's own text (`$text: <target>`) and a warning says why, so
+the entity is still ingested and nothing is lost.
 
 One `Placeholders` serves a whole location (every file of one crawl), because a
 placeholder is cheap to write and its file is not: a megabyte of 23-byte lines
@@ -26,6 +28,7 @@ from __future__ import annotations
 import copy
 import json
 import posixpath
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +41,9 @@ FOREIGN_PLACEHOLDERS = ("$openapi", "$asyncapi")
 BUDGET_SETTING = "GREENROOM_MAX_SUBSTITUTED_BYTES"
 
 ReadFile = Callable[[str], bytes]
+# What a URL reader is given: the placeholder's target as written.
+ReadUrl = Callable[[str], bytes]
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 class SubstitutionError(Exception):
@@ -61,8 +67,11 @@ class _Resolved:
 class Placeholders:
     """Resolves the placeholders of every document of one location."""
 
-    def __init__(self, read: ReadFile | None, limits: Limits) -> None:
+    def __init__(
+        self, read: ReadFile | None, limits: Limits, read_url: ReadUrl | None = None
+    ) -> None:
         self._read = read
+        self._read_url = read_url
         self._limits = limits
         self.budget = limits.max_substituted_bytes
         self.spent = 0
@@ -116,7 +125,7 @@ class Placeholders:
 
     def resolve(self, key: str, target: object, base_dir: str) -> Any:
         """One placeholder's value, charged to the budget."""
-        path = _checked_path(key, target, base_dir)
+        path = _checked_target(key, target, base_dir, self._read_url is not None)
         known = self._resolved.get((key, path))
         if known is not None:
             if known.error is not None:
@@ -177,10 +186,11 @@ class Placeholders:
         return data
 
     def _read_file(self, path: str) -> bytes | SubstitutionError:
-        if self._read is None:
+        read = self._read_url if _URL.match(path) else self._read
+        if read is None:
             return SubstitutionError("no repository to read from")
         try:
-            data = self._read(path)
+            data = read(path)
         except (OSError, ValueError) as exc:
             return SubstitutionError(str(exc))
         if len(data) > self._limits.max_bytes:
@@ -199,17 +209,26 @@ def _placeholder(node: dict[str, Any]) -> tuple[str, object] | None:
     return None
 
 
-def _checked_path(key: str, target: object, base_dir: str) -> str:
+def _checked_target(key: str, target: object, base_dir: str, urls: bool) -> str:
+    """The normalised path, or the URL as written, that a placeholder names.
+
+    Paths and URLs are told apart by their shape, so a cache entry of one can
+    never be taken for the other (a normalised path has no `://`).
+    """
     if key in FOREIGN_PLACEHOLDERS:
         raise SubstitutionError(
             "this placeholder needs a Backstage module Greenroom does not run"
         )
     if not isinstance(target, str) or not target:
         raise SubstitutionError("the placeholder value must be a path")
+    if _URL.match(target):
+        if not urls:
+            raise SubstitutionError("a URL is read only when the location is crawled")
+        return target
     if "://" in target or target.startswith(("/", "\\")) or ":" in target.split("/")[0]:
         raise SubstitutionError(
-            "only relative paths inside the same repository are read, "
-            "never URLs or absolute paths"
+            "only relative paths inside the same repository and URLs are read, "
+            "never absolute paths"
         )
     path = posixpath.normpath(posixpath.join(base_dir, target))
     if path == ".." or path.startswith("../"):

@@ -363,6 +363,22 @@ def fetch(
     return git.Repo(mirror), RemoteHead(branch, read_ref(mirror, ref))
 
 
+def fetch_commit(
+    mirror: Path,
+    repo: RepoUrl,
+    commit: str,
+    ref: str,
+    *,
+    timeout: int,
+    allow_local: bool,
+) -> None:
+    """Shallow-fetch one commit (a full id) into `ref` of the kept mirror. Hosts
+    serve a commit no branch points at over protocol v2 only (not git://)."""
+    args = ["fetch", "--depth=1", "--no-tags", "--no-recurse-submodules", "--quiet"]
+    args += ["--", transport_url(repo), f"{commit}:{ref}"]
+    _remote_git(repo, args, cwd=mirror, timeout=timeout, allow_local=allow_local)
+
+
 def read_ref(git_dir: Path, ref: str) -> str:
     """A ref's commit from the loose file or packed-refs (no git process)."""
     loose = git_dir / ref

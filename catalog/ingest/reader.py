@@ -26,6 +26,16 @@ class Tree(Protocol):
     def files(self) -> list[tuple[str, int]]: ...
 
 
+class UrlReader(Protocol):
+    """Reads the URLs placeholders name (catalog/ingest/remotefiles.py)."""
+
+    def own_path(self, url: str) -> str | None:
+        """The path a URL names in the tree being read, None for any other URL."""
+
+    def read(self, url: str) -> bytes:
+        """Any other URL's file; ValueError or OSError, saying why, if not."""
+
+
 @dataclass(slots=True)
 class ReadResult:
     entities: list[ParsedEntity] = field(default_factory=list)
@@ -40,6 +50,8 @@ class ReadResult:
     content_hash: str = ""
     # Every path the read looked at (descriptors, placeholder files, missing ones):
     # a push that touches none of them (nor a YAML or JSON file) changes nothing.
+    # URLs read outside the tree are here too: the location reads more than its
+    # commit, so an unchanged commit is not an unchanged catalog (sync.py).
     input_paths: set[str] = field(default_factory=set)
 
 
@@ -143,9 +155,11 @@ class LocationReader:
     """Reads one location: the root file(s), then every Location target, once each."""
 
     def __init__(
-        self, tree: Tree, limits: Limits, max_files: int, max_entities: int
-    ) -> None:
+        self, tree: Tree, limits: Limits, max_files: int, max_entities: int,
+        urls: UrlReader | None = None,
+    ) -> None:  # fmt: skip
         self.tree = tree
+        self.urls = urls
         self.limits = limits
         self.max_files = max_files
         self.max_entities = max_entities
@@ -155,7 +169,9 @@ class LocationReader:
         self._queue: deque[tuple[str, bool, str]] = deque()
         self._listing: list[tuple[str, int]] | None = None
         # One for the whole location: each placeholder file read once, one budget.
-        self._placeholders = Placeholders(self._read_bytes, limits)
+        self._placeholders = Placeholders(
+            self._read_bytes, limits, self._read_url if urls else None
+        )
 
     def read(self, root: str) -> ReadResult:
         path = clean_relative(root)
@@ -177,6 +193,19 @@ class LocationReader:
         self.result.input_paths.add(path)
         data = self.tree.read(path)
         self._hash.update(f"{path}\0{len(data)}\0".encode())
+        self._hash.update(data)
+        return data
+
+    def _read_url(self, url: str) -> bytes:
+        """A placeholder's URL: a file of the tree when it names one, else read
+        by `urls`, hashed like a file, so a change there is a change here."""
+        assert self.urls is not None  # only given to Placeholders with urls
+        path = self.urls.own_path(url)
+        if path is not None:
+            return self._read_bytes(path)
+        self.result.input_paths.add(url)
+        data = self.urls.read(url)
+        self._hash.update(f"{url}\0{len(data)}\0".encode())
         self._hash.update(data)
         return data
 
@@ -288,6 +317,7 @@ class LocationReader:
 
 
 def read_location(
-    tree: Tree, root: str, *, limits: Limits, max_files: int, max_entities: int
-) -> ReadResult:
-    return LocationReader(tree, limits, max_files, max_entities).read(root)
+    tree: Tree, root: str, *, limits: Limits, max_files: int, max_entities: int,
+    urls: UrlReader | None = None,
+) -> ReadResult:  # fmt: skip
+    return LocationReader(tree, limits, max_files, max_entities, urls).read(root)

@@ -20,7 +20,8 @@ from catalog.ingest import git as gitio
 from catalog.ingest.apply import ApplyStats, apply_read
 from catalog.ingest.generated import DEFAULT_PATH, generated_entity
 from catalog.ingest.kind_rules import refuse_disallowed_kinds
-from catalog.ingest.reader import ReadResult, read_location
+from catalog.ingest.reader import ReadResult, UrlReader, read_location
+from catalog.ingest.remotefiles import RemoteFiles
 from catalog.models import CrawlRun, Entity, Location
 from catalog.storable import fit, storable_json
 from catalog.urlpolicy import RepoUrl, UrlRefused, check_repo_url, split_host_file_url
@@ -55,15 +56,20 @@ def limits() -> Limits:
     )
 
 
-def read_tree(tree: gitio.CommitTree, location: Location) -> ReadResult:
+def read_tree(
+    tree: gitio.CommitTree, location: Location, urls: UrlReader | None = None
+) -> ReadResult:
     """What a location's files at one commit say, beside its generated Location
-    entity when it was registered directly (the location need not be saved)."""
+    entity when it was registered directly (the location need not be saved).
+
+    Placeholders naming URLs are read only with `urls` (a crawl's)."""
     read = read_location(
         tree,
         location.path,
         limits=limits(),
         max_files=settings.GREENROOM_MAX_FILES_PER_LOCATION,
         max_entities=settings.GREENROOM_MAX_ENTITIES_PER_LOCATION,
+        urls=urls,
     )
     if location.parent_id is None:
         read.entities.insert(0, generated_entity(location))
@@ -191,7 +197,8 @@ class Crawl:
         good = location.status in (Location.Status.OK, Location.Status.WARNING)
         if gitio.has_mirror(mirror):
             head = gitio.remote_head(repo, location.branch, **git_options)
-            if not self.force and good and head.commit == location.last_commit:
+            unchanged = good and head.commit == location.last_commit
+            if not self.force and unchanged and not reads_elsewhere(location):
                 self._finish(location.status, head, location.content_hash)
                 return None
             bare, head = gitio.fetch(mirror, repo, head.branch, **git_options)
@@ -220,7 +227,15 @@ class Crawl:
 
     def _read(self, bare: git.Repo, head: gitio.RemoteHead) -> ReadResult:
         tree = gitio.CommitTree(bare, head.commit, settings.GREENROOM_MAX_FILE_BYTES)
-        return read_tree(tree, self.location)
+        urls = RemoteFiles(
+            self.location.url,
+            max_bytes=settings.GREENROOM_MAX_FILE_BYTES,
+            read_hosts=settings.GREENROOM_READ_ALLOWED_HOSTS,
+        )
+        try:
+            return read_tree(tree, self.location, urls)
+        finally:
+            urls.close()
 
     def _apply(self, head: gitio.RemoteHead, read: ReadResult) -> ApplyStats:
         children, problems = resolve_remote_targets(read.remote_targets)
@@ -281,6 +296,16 @@ class Crawl:
         run.unchanged, run.errors = stats.unchanged, stats.errors
         run.save()
         return run
+
+
+def reads_elsewhere(location: Location) -> bool:
+    """Did the last crawl read files by URL outside the location's repository?
+
+    Then its catalog can change while its commit does not: each refresh reads
+    it again (the content hash, which covers those files, still spares the
+    database when nothing changed). No repository path contains `://`.
+    """
+    return any("://" in path for path in location.input_paths or ())
 
 
 def _summary(problems: list[Problem]) -> str:
