@@ -4,6 +4,12 @@ The repository is read as a registration's dry run would (a throwaway shallow
 clone, the crawler's own reader). Descriptor files found come back as
 `existingEntityFiles`; a repository without one gets a Component skeleton to
 complete in `generateEntities`. Nothing is stored.
+
+A URL the policy refuses is a 400. One it allows but git cannot read (nothing
+listens, no such repository, credentials needed) gets the skeleton all the same,
+named from the URL as Backstage names it, with a `note` saying that nothing was
+read and why: Backstage proposes it without reading for every host it has no
+analyzer for.
 """
 
 from __future__ import annotations
@@ -18,11 +24,16 @@ from catalog.hosts import file_url, web_base
 from catalog.ingest.generated import DEFAULT_PATH, TYPE, root_parent
 from catalog.ingest.git import GitError
 from catalog.ingest.preview import preview_target
-from catalog.locations import RegistrationError
+from catalog.locations import RegistrationError, Target
 from catalog.models import Entity, Location
 from catalog.urlpolicy import UrlRefused
 
-SLUG_ANNOTATIONS = {"github.com": "github.com/project-slug"}
+# Backstage's default integrations and the annotation its analyzer sets for each.
+SLUG_ANNOTATIONS = {
+    "github.com": "github.com/project-slug",
+    "gitlab.com": "gitlab.com/project-slug",
+    "bitbucket.org": "bitbucket.org/project-slug",
+}
 
 
 def analyze_location(body: Any) -> dict[str, Any]:
@@ -39,8 +50,15 @@ def analyze_location(body: Any) -> dict[str, Any]:
     try:
         parsed = parse_target(target.strip(), filename)
         preview = preview_target(parsed.url, parsed.branch, parsed.path)
-    except (RegistrationError, UrlRefused, GitError) as exc:
+    except (RegistrationError, UrlRefused) as exc:
         raise InputError(str(exc)) from None
+    except GitError as exc:  # allowed, but not readable: propose without reading
+        return {
+            "existingEntityFiles": [],
+            "generateEntities": [_skeleton(parsed.url)],
+            "note": f"Nothing was read from the repository: {exc}. The Component "
+            "is proposed from its URL alone.",
+        }
     errors = [p.message for p in preview.read.problems if p.level == "error"]
     registration = Location(url=parsed.url, branch=parsed.branch, path=parsed.path)
     generated = root_parent(registration)
@@ -59,7 +77,7 @@ def analyze_location(body: Any) -> dict[str, Any]:
             {
                 "location": {
                     "type": TYPE,
-                    "target": file_url(parsed.url, preview.branch, p.path),
+                    "target": _file_target(parsed, preview.branch, p.path),
                 },
                 "isRegistered": p.ref in known,
                 "entity": p.entity,
@@ -68,6 +86,15 @@ def analyze_location(body: Any) -> dict[str, Any]:
         ],
         "generateEntities": [],
     }
+
+
+def _file_target(parsed: Target, branch: str, path: str) -> str:
+    """What to register for a file found: the repository itself for its default
+    descriptor when no branch was asked for (the target is then the URL as given,
+    which every host kind reads), else the file on the branch read."""
+    if path == DEFAULT_PATH and not parsed.branch:
+        return parsed.url
+    return file_url(parsed.url, parsed.branch or branch, path)
 
 
 def _skeleton(repo_url: str) -> dict[str, Any]:

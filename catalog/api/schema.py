@@ -496,6 +496,9 @@ ANALYZE = operation(
                 "generateEntities": array(
                     obj({"entity": ANY_OBJECT, "fields": array(ANY_OBJECT)})
                 ),
+                # Only when the repository could not be read: why, and that the
+                # proposal comes from the URL alone.
+                "note": STRING,
             },
             ("existingEntityFiles", "generateEntities"),
         )

@@ -3,8 +3,11 @@
 Files come from repositories we do not control, so every resource a file can
 make us spend is bounded by `Limits` before any Python object is built:
 
-* bytes, characters and the number of documents are checked while streaming,
-  so a huge or document-heavy file is refused without being loaded;
+* bytes are checked before anything is parsed, so a huge file is refused
+  without being loaded;
+* every document costs at least one node of the file's node budget, so the
+  number of documents is bounded by it (and by the bytes) rather than by a small
+  count: an organisation file of thousands of users is read whole;
 * documents are composed by our own event-driven composer (not PyYAML's
   recursive one) so nesting, alias expansion and tags are checked while the
   node graph is built, and a bad document is skipped without building it;
@@ -49,10 +52,19 @@ __all__ = ["Document", "FileRefused", "Limits", "load_documents", "load_one"]
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    max_bytes: int = 1024 * 1024  # whole file
-    max_documents: int = 1000  # YAML documents per file
+    # The defaults are the settings' (portal/settings.py, GREENROOM_MAX_*): a
+    # 10,000-user organisation file (about 2.5 MB, 240,000 nodes) is read whole,
+    # in about 2 s.
+    max_bytes: int = 4 * 1024 * 1024  # whole file
+    # YAML documents per file; 0: no count of its own (each document costs a node).
+    max_documents: int = 0
     max_depth: int = 50  # nesting depth of mappings/sequences
-    max_nodes: int = 200_000  # total nodes after alias expansion, per file
+    max_nodes: int = 1_000_000  # total nodes after alias expansion, per file
+    # Nodes of one document, whose node graph is held at once (about 500 bytes a
+    # node). An entity document has at most half as many nodes as its bytes as
+    # JSON, so this never refuses one that EntityLimits.max_document_bytes
+    # accepts; it bounds the memory a single huge document costs.
+    max_document_nodes: int = 200_000
     # Placeholder content ($text/$json/$yaml) substituted into all the entities
     # of one location (per file when parse_file is given no `placeholders`).
     max_substituted_bytes: int = 64 * 1024 * 1024
@@ -185,8 +197,7 @@ def load_one(data: bytes, limits: Limits = Limits()) -> object:
     An empty file gives None. Any error, per-document or not, is FileRefused.
     """
     # Stop reading at the second document rather than loading all of them.
-    single = replace(limits, max_documents=min(limits.max_documents, 1))
-    documents = load_documents(data, single)
+    documents = load_documents(data, replace(limits, max_documents=1))
     if not documents:
         return None
     document = documents[0]
@@ -296,9 +307,13 @@ class _StreamLoader:
                 return
 
     def _read_document(self, start: DocumentStartEvent) -> bool:
-        """Read one document; False when a syntax error ended the stream."""
+        """Read one document; False when a syntax error or the spent node budget
+        ended the stream."""
         self._check_document_count()
         line = _line(start.start_mark)
+        if self._node_budget <= 0:
+            self._add(None, _spent(self._limits.max_nodes, line), line)
+            return False
         try:
             value, error = self._document_outcome()
         except yaml.YAMLError as exc:
@@ -310,7 +325,7 @@ class _StreamLoader:
 
     def _check_document_count(self) -> None:
         allowed = self._limits.max_documents
-        if len(self._documents) >= allowed:
+        if allowed and len(self._documents) >= allowed:
             raise FileRefused(
                 f"file has too many YAML documents: at most {allowed} allowed"
             )
@@ -321,13 +336,20 @@ class _StreamLoader:
             root = composer.compose()
         except _DocumentError as exc:
             self._skip_rest_of_document()
-            return None, str(exc)
+            return None, self._refused(exc)
         try:
             value = _construct(root.node)
         except _DocumentError as exc:
-            return None, str(exc)
+            return None, self._refused(exc)
         self._node_budget -= root.size
         return value, None
+
+    def _refused(self, exc: _DocumentError) -> str:
+        """A refused document costs one node, so that refusals are bounded by the
+        budget as documents are (not by what the refused one would have cost:
+        an alias bomb must not starve the documents after it)."""
+        self._node_budget -= 1
+        return str(exc)
 
     def _skip_rest_of_document(self) -> None:
         # Events only, no nodes: a refused document costs no memory.
@@ -522,6 +544,18 @@ class _Composer:
                 f"too many YAML nodes: more than {self._limits.max_nodes} in the "
                 "file after alias expansion"
             )
+        if self._nodes > self._limits.max_document_nodes:
+            raise _DocumentError(
+                f"too many YAML nodes: more than {self._limits.max_document_nodes} "
+                "in one document after alias expansion"
+            )
+
+
+def _spent(max_nodes: int, line: int) -> str:
+    return (
+        f"too many YAML nodes: more than {max_nodes} in the file after alias "
+        f"expansion; the rest of the file, from line {line}, was not read"
+    )
 
 
 def _short_tag(tag: str) -> str:
@@ -744,13 +778,13 @@ class _TaggedStreamLoader(_StreamLoader):
             root = composer.compose()
         except _DocumentError as exc:
             self._skip_rest_of_document()
-            return None, str(exc)
+            return None, self._refused(exc)
         kind = _TaggedConstructor11 if self._yaml11 else _TaggedConstructor
         constructor = kind(self._tags)
         try:
             value = cast(object, constructor.construct_document(root.node))
         except _DocumentError as exc:
-            return None, str(exc)
+            return None, self._refused(exc)
         self._node_budget -= root.size
         return value, None
 
@@ -776,7 +810,7 @@ def load_one_tagged(
     refused as `load_one` refuses it. `yaml11` reads plain scalars as PyYAML
     does (YAML 1.1), for files written for PyYAML-based tools such as MkDocs.
     """
-    single = replace(limits, max_documents=min(limits.max_documents, 1))
+    single = replace(limits, max_documents=1)
     text = _decode(data, single)
     documents = _TaggedStreamLoader(text, single, _Tags(tags), yaml11).load()
     if not documents:

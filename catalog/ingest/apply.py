@@ -30,9 +30,15 @@ from django.utils import timezone
 from catalog.changes import entities_changed
 from catalog.descriptor import ParsedEntity, Problem
 from catalog.fields import flatten
-from catalog.hosts import file_url
-from catalog.ingest.generated import MANAGED_BY, ORIGIN, root_parent
-from catalog.ingest.reader import ReadResult
+from catalog.hosts import edit_url, web_file_url
+from catalog.ingest.generated import (
+    MANAGED_BY,
+    ORIGIN,
+    file_target,
+    root_parent,
+    target_of,
+)
+from catalog.ingest.reader import ReadResult, is_glob
 from catalog.models import (
     Entity,
     EntityField,
@@ -47,6 +53,8 @@ from catalog.summary import write_summaries
 
 BATCH = 1000
 SOURCE = "backstage.io/source-location"
+VIEW = "backstage.io/view-url"
+EDIT = "backstage.io/edit-url"
 
 Triple = tuple[str, str, str]
 
@@ -86,19 +94,53 @@ def root_location(location: Location) -> Location:
 def with_provenance(
     parsed: ParsedEntity, location: Location, origin: Location, branch: str
 ) -> dict[str, Any]:
-    """The processed entity with location annotations merged under the author's."""
-    folder = parsed.path.rpartition("/")[0]
-    origin_branch = origin.resolved_branch or branch
-    annotations = {
-        MANAGED_BY: "url:" + file_url(location.url, branch, parsed.path),
-        ORIGIN: "url:" + file_url(origin.url, origin_branch, origin.path),
-        SOURCE: "url:" + file_url(location.url, branch, folder, folder=True),
+    """The processed entity with Backstage's location annotations.
+
+    Where it was read and which registration led there replace what the file says
+    (Backstage's ProcessorOutputCollector); the view, edit and source links go
+    under the author's (its AnnotateLocationEntityProcessor).
+    """
+    managed = {
+        MANAGED_BY: "url:" + file_target(location, branch, parsed.path),
+        ORIGIN: "url:" + target_of(origin),
     }
+    links = location_links(location.url, branch, parsed.path)
     entity = dict(parsed.entity)
     metadata = dict(entity["metadata"])
-    metadata["annotations"] = {**annotations, **(metadata.get("annotations") or {})}
+    authored = metadata.get("annotations") or {}
+    metadata["annotations"] = {**links, **authored, **managed}
     entity["metadata"] = metadata
     return entity
+
+
+def location_links(repo_url: str, branch: str, path: str) -> dict[str, str]:
+    """`view-url`, `edit-url` and `source-location` of a descriptor file.
+
+    On a host whose pages we know (catalog/hosts.py, host_kind), its pages, as
+    Backstage sets them for a host it has an integration for. On any other host
+    (git://, file://, ssh) Backstage sets no source; Greenroom names the repository
+    itself for a file at its root and nothing for one in a folder, whose address
+    there would be invented. A glob's own path (the generated Location entity of a
+    glob registration) is no file: no links.
+    """
+    if is_glob(path):
+        return {}
+    folder = path.rpartition("/")[0]
+    view = web_file_url(repo_url, branch, path)
+    if not view:
+        return {} if folder else {SOURCE: f"url:{_repository_ref(repo_url)}/"}
+    links = {
+        VIEW: view,
+        SOURCE: "url:" + web_file_url(repo_url, branch, folder, folder=True),
+    }
+    edit = edit_url(repo_url, branch, path)
+    return links | {EDIT: edit} if edit else links
+
+
+def _repository_ref(repo_url: str) -> str:
+    # A local path is a file:// URL; every other URL stays as registered.
+    url = repo_url.rstrip("/")
+    return f"file://{url}" if url.startswith("/") else url
 
 
 def revision(

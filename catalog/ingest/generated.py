@@ -12,21 +12,33 @@ import hashlib
 from typing import Any
 
 from catalog.descriptor import ParsedEntity
+from catalog.descriptor.validation import MANAGED_BY, ORIGIN
 from catalog.hosts import file_url
 from catalog.models import Location
 
 TYPE = "url"
 DEFAULT_PATH = "catalog-info.yaml"
-MANAGED_BY = "backstage.io/managed-by-location"
-ORIGIN = "backstage.io/managed-by-origin-location"
 
 
 def target_of(location: Location) -> str:
     """The URL a person would register: the repository, or the file on its host
-    (on the default branch, `HEAD`, when none was chosen: the target stays put)."""
+    (on the default branch, `HEAD`, when none was chosen: the target stays put).
+
+    `backstage.io/managed-by-location` and `…/managed-by-origin-location` carry it
+    exactly, so that Backstage's clients find the location by either annotation.
+    """
     if location.path == DEFAULT_PATH and not location.branch:
         return location.url
     return file_url(location.url, location.branch or "HEAD", location.path)
+
+
+def file_target(location: Location, branch: str, path: str) -> str:
+    """The target a file a location read is known by, as Backstage's processors
+    name it: the registered target for the location's own file; the file's URL on
+    the crawled branch for one a glob or a Location entity's target led to."""
+    if path == location.path:
+        return target_of(location)
+    return file_url(location.url, branch, path)
 
 
 def generated_name(target: str) -> str:

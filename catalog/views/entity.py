@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from django.views.generic import TemplateView
 
 from catalog import history, neighbours, ownership
-from catalog.hosts import file_url, web_base
+from catalog.hosts import edit_url, web_file_url, web_repository_url
 from catalog.models import ProcessingError
 from catalog.views.common import EntityMixin
 
@@ -43,24 +43,15 @@ class EntityDetailView(EntityMixin, TemplateView):
 
 
 def _source(entity: Any) -> dict[str, str]:
+    """Links to the repository, the file and its editor: the host's pages where
+    the host kind is known (catalog/hosts.py), none invented elsewhere."""
     location = entity.location
     branch = location.resolved_branch or location.branch
     return {
-        "repository": web_base(location.url),
-        "file": file_url(location.url, branch, entity.path) if branch else "",
-        "edit": _edit_url(file_url(location.url, branch, entity.path))
-        if branch
-        else "",
+        "repository": web_repository_url(location.url),
+        "file": web_file_url(location.url, branch, entity.path) if branch else "",
+        "edit": edit_url(location.url, branch, entity.path) if branch else "",
     }
-
-
-def _edit_url(view_url: str) -> str:
-    # GitHub, Gitea and GitLab edit pages live beside the blob page.
-    if "/-/blob/" in view_url:
-        return view_url.replace("/-/blob/", "/-/edit/", 1)
-    if "/blob/" in view_url:
-        return view_url.replace("/blob/", "/edit/", 1)
-    return ""
 
 
 def _group_ownership(ref: str) -> dict[str, Any]:

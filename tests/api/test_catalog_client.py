@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from catalog.api.tokens import issue_token
+from catalog.ingest.sync import crawl_location
+from catalog.locations import register_location
 from catalog.models import Entity, Location
 from tests.web.conftest import ORG, component, crawl_repo
 
@@ -268,6 +270,36 @@ def test_location_writes(server, catalog, editor, repos):
     assert updated["value"]["target"] == other.url
     assert gone == {"value": None}
     assert not Location.objects.filter(uid=created["id"]).exists()
+
+
+def test_the_client_finds_the_location_by_either_annotation(
+    server, repos, git_daemon, transactional_db, viewer
+):
+    """Backstage finds an entity's location with getLocationByRef of its
+    managed-by(-origin)-location (its unregister dialog does): for a location
+    registered as a plain git URL both must be `url:<that URL>` exactly."""
+    url = git_daemon.url(repos.create("extra", {"catalog-info.yaml": component("x")}))
+    location, _ = register_location(url)
+    crawl_location(location)
+    token = issue_token(viewer, "catalog-client")[1]
+    (entity,) = call(server, token, [["getEntityByRef", "component:default/x"]])
+    annotations = entity["value"]["metadata"]["annotations"]
+
+    found = call(
+        server,
+        token,
+        [
+            ["getLocationByRef", annotations["backstage.io/managed-by-location"]],
+            [
+                "getLocationByRef",
+                annotations["backstage.io/managed-by-origin-location"],
+            ],
+        ],
+    )
+
+    generated = Entity.objects.get(kind="Location")
+    expected = {"id": str(location.uid), "type": "url", "target": url}
+    assert found == [{"value": expected | {"entityRef": generated.ref}}] * 2
 
 
 def test_every_client_method_is_exercised():

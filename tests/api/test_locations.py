@@ -293,7 +293,7 @@ def test_analyze_location_finds_descriptors_or_proposes_one(
     assert len(files) == 9  # the declared ones, not the generated Location
     billing = next(f for f in files if f["entity"]["metadata"]["name"] == "billing")
     assert billing["location"]["type"] == "url"
-    assert billing["location"]["target"].endswith("/org/blob/main/catalog-info.yaml")
+    assert billing["location"]["target"] == url  # what to register to read it
     assert billing["isRegistered"] is False
     bare = git_daemon.url(repos.create("my-service", {"README.md": "# hi\n"}))
     proposed = post(

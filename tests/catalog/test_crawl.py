@@ -101,10 +101,8 @@ def test_crawl_ingests_entities_relations_and_provenance(repos):
     assert body["metadata"]["etag"] == component.etag
     assert body["metadata"]["namespace"] == "default"
     annotations = body["metadata"]["annotations"]
-    assert annotations["backstage.io/managed-by-location"].startswith("url:file://")
-    assert annotations["backstage.io/managed-by-location"].endswith(
-        "/blob/main/catalog-info.yaml"
-    )
+    # As Backstage: `url:` and the target exactly as registered (the repository).
+    assert annotations["backstage.io/managed-by-location"] == f"url:{repo.url}"
     assert {"type": "ownedBy", "targetRef": "group:default/team-a"} in body["relations"]
     assert {"type": "providesApi", "targetRef": "api:default/billing-api"} in body[
         "relations"
@@ -310,8 +308,9 @@ spec:
     origin = served(Entity.objects.get(ref="component:default/other"))["metadata"][
         "annotations"
     ]
-    assert origin["backstage.io/managed-by-origin-location"].endswith(
-        f"{repo.path.name}/blob/main/catalog-info.yaml"
+    # The registration that led here, exactly as registered.
+    assert origin["backstage.io/managed-by-origin-location"] == (
+        f"url:{git_daemon.url(repo)}"
     )
 
     # The parent stops naming it: the child location and its entities go, with history.

@@ -318,9 +318,13 @@ def test_the_api_dry_run_and_analyze_location(redirector, internal, editor_clien
         {"location": {"type": "url", "target": url}},
         content_type="application/json",
     )
-    for response in (dry, analyze):
-        assert response.status_code == 400
-        assert_classified(response.json()["error"]["message"], internal)
+    assert dry.status_code == 400
+    assert_classified(dry.json()["error"]["message"], internal)
+    # The policy allowed the URL; git could not read it: Backstage's proposal,
+    # with a note saying why in our words (issue 16 §6).
+    assert analyze.status_code == 200
+    assert analyze.json()["existingEntityFiles"] == []
+    assert_classified(analyze.json()["note"], internal)
     assert_never_read(internal)
     assert not Location.objects.exists()
 
