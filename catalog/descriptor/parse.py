@@ -20,6 +20,8 @@ from catalog.descriptor.validation import (
 )
 
 DEFAULT_LIMITS = Limits()
+# Problems listed per file; the rest are counted in one last problem.
+MAX_PROBLEMS_PER_FILE = 100
 Level = Literal["error", "warning"]
 
 
@@ -66,6 +68,16 @@ class FileResult:
     # Some of the file could not be read (refused, or a YAML error that stopped the
     # parser): entities that came from it before are kept, not removed.
     incomplete: bool = False
+    # Problems past MAX_PROBLEMS_PER_FILE, counted but not kept.
+    unlisted: int = 0
+
+    def add(self, problem: Problem) -> None:
+        """Keep a problem, up to MAX_PROBLEMS_PER_FILE: a file of a million broken
+        one-line documents must not become a million rows and a million objects."""
+        if len(self.problems) < MAX_PROBLEMS_PER_FILE:
+            self.problems.append(problem)
+        else:
+            self.unlisted += 1
 
 
 def parse_file(
@@ -87,19 +99,24 @@ def parse_file(
     try:
         documents = load_documents(data, limits)
     except FileRefused as exc:
-        result.problems.append(Problem(path, f"{path}: {exc}"))
+        result.add(Problem(path, f"{path}: {exc}"))
         result.incomplete = True
         return result
     base_dir = posixpath.dirname(path)
     for doc in documents:
         if doc.error is not None:
             message = f"{path}, document {doc.index + 1}: {doc.error}"
-            result.problems.append(Problem(path, message, doc.index))
+            result.add(Problem(path, message, doc.index))
             result.incomplete = True
         elif doc.value is not None:
             _parse_document(
                 doc.value, path, doc.index, base_dir, placeholders, limits, result
             )
+    if result.unlisted:
+        more = f"{result.unlisted} more problems in this file are not listed"
+        result.problems.append(
+            Problem(path, f"{path}: {more} (the first {MAX_PROBLEMS_PER_FILE} are)")
+        )
     return result
 
 
@@ -114,7 +131,7 @@ def _parse_document(
 ) -> None:
     where = f"{path}, document {index + 1}"
     if not isinstance(value, dict):
-        result.problems.append(
+        result.add(
             Problem(
                 path,
                 f"{where}: Expected object at root, got {type(value).__name__}",
@@ -153,9 +170,7 @@ def _parse_document(
         _reject(result, path, index, where, name.ref, refused)
         return
     for warning in warnings:
-        result.problems.append(
-            Problem(path, f"{where}: {warning}", index, name.ref, "warning")
-        )
+        result.add(Problem(path, f"{where}: {warning}", index, name.ref, "warning"))
     result.entities.append(
         ParsedEntity(
             ref=name.ref,
@@ -181,7 +196,7 @@ def _reject(
 ) -> None:
     label = f" ({ref})" if ref else ""
     message = f"{where}{label}: " + "; ".join(errors)
-    result.problems.append(Problem(path, message, index, ref))
+    result.add(Problem(path, message, index, ref))
     if ref:
         result.kept_refs.add(ref)
 

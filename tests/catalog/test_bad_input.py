@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from catalog.descriptor.parse import MAX_PROBLEMS_PER_FILE
 from catalog.ingest.git import TransientGitError
 from catalog.ingest.sync import crawl_location
 from catalog.locations import RegistrationError, register_location
@@ -35,7 +36,7 @@ BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
 )
 BAD_FILES = {
     "alias bomb": (BOMB, "alias"),
-    "oversized file": ("# " + "x" * (1024 * 1024 + 10) + "\n", "bytes"),
+    "oversized file": ("# " + "x" * (4 * 1024 * 1024 + 10) + "\n", "bytes"),
     "invalid utf-8": (
         b"apiVersion: backstage.io/v1alpha1\nkind: Component\nname: \xff\xfe\n",
         "utf-8",
@@ -45,7 +46,8 @@ BAD_FILES = {
         "duplicate key",
     ),
     "deep nesting": ("x: " + "[" * 500 + "]" * 500 + "\n", "deep"),
-    "ten thousand documents": ("---\na: 1\n" * 10_000, "documents"),
+    # Not refused (organisation files hold thousands), but not 10,000 errors either.
+    "ten thousand broken documents": ("---\na: 1\n" * 10_000, "not listed"),
     "non-mapping document": ("- just\n- a list\n", "Expected object at root"),
     "scalar document": ("hello\n", "Expected object at root"),
     "unknown kind": (
@@ -291,3 +293,13 @@ def test_two_repositories_claiming_one_ref_first_keeps_it(repos):
     assert "already defined by location" in error.message
     # The first owner sees the conflict too: it is on the entity's status.
     assert "already defined" in served(entity)["status"]["items"][0]["message"]
+
+
+def test_many_broken_documents_give_a_bounded_number_of_errors(repos):
+    # 4 MiB of one-line documents would otherwise be ~700,000 error rows a crawl.
+    run, location = crawl_root(repos, "--- 0\n" * 50_000)
+    assert run.status == CrawlRun.Status.SUCCEEDED
+    errors = ProcessingError.objects.filter(location=location, path="bad.yaml")
+    assert errors.count() == MAX_PROBLEMS_PER_FILE + 1
+    assert errors.filter(message__contains="49900 more problems").exists()
+    assert Entity.objects.filter(ref="component:default/good").exists()
