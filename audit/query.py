@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from audit.models import AuditEntry
-from catalog import inputs
+from core import inputs
 
 FILTERS = ("action", "actor", "source", "target", "since", "until")
 COLUMNS = ("at", "actor", "source", "address", "action", "target", "details")

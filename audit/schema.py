@@ -1,9 +1,9 @@
-"""The OpenAPI description of /api/audit (see catalog/api/schema.py)."""
+"""The OpenAPI description of /api/audit (built with core/api/schema.py)."""
 
 from __future__ import annotations
 
 from audit.models import AuditEntry
-from catalog.api.schema import (
+from core.api.schema import (
     ANY_OBJECT,
     NULLABLE_STRING,
     PAGE,

@@ -14,11 +14,11 @@ from rest_framework.response import Response
 
 from audit import query, schema
 from audit.models import AuditEntry
-from catalog.api import params
-from catalog.api.base import CatalogView
-from catalog.api.errors import InputError
-from catalog.roles import AuditorRequiredMixin, can_audit
-from portal import spreadsheet
+from core import spreadsheet
+from core.api import params
+from core.api.base import ApiView
+from core.api.errors import InputError
+from core.roles import AuditorRequiredMixin, can_audit
 
 
 class AuditLogView(AuditorRequiredMixin, ListView):
@@ -58,7 +58,7 @@ class AuditLogView(AuditorRequiredMixin, ListView):
 
 
 @extend_schema_view(get=schema.AUDIT)
-class AuditListView(CatalogView):
+class AuditListView(ApiView):
     """GET /api/audit: the log, filtered like the page, newest first."""
 
     def get(self, request: Request) -> Response:

@@ -285,9 +285,9 @@ def read_token() -> str:
     """A fresh read token for a viewer; the user's older tokens are deleted."""
     from django.contrib.auth import get_user_model
 
-    from catalog.api.tokens import issue_token
     from catalog.models import ApiToken
-    from catalog.roles import grant_role
+    from core.roles import grant_role
+    from core.tokens import issue_token
 
     user, _ = get_user_model().objects.get_or_create(username=USER)
     grant_role(user, "viewer")

@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         from django.contrib.auth import get_user_model
         from django.test import Client
 
-        from catalog.roles import grant_role
+        from core.roles import grant_role
 
         user, _ = get_user_model().objects.get_or_create(username="bench-compliance")
         grant_role(user, "compliance")

@@ -1,6 +1,6 @@
 """Crawl benchmark: ingest, no-op refresh and one changed repo on real infrastructure.
 
-Runs a synthetic organisation (``catalog.demo.build_synthetic_org``) served by
+Runs a synthetic organisation (``demo.build_synthetic_org``) served by
 ``git daemon`` through one real ``celery -A portal worker --pool=prefork`` on Redis
 into a scratch PostgreSQL database, and measures:
 
@@ -627,10 +627,10 @@ def changed_repo_phase(
 ) -> dict[str, Any]:
     from django.utils import timezone
 
-    from catalog.demo import commit_file
     from catalog.locations import validate_target
     from catalog.models import CrawlRun, Entity, Location
     from catalog.tasks import crawl_location_task
+    from demo import commit_file
 
     samples = []
     for attempt, index in enumerate(_repo_indices(len(paths), CHANGED_REPEATS)):
@@ -951,7 +951,7 @@ def main(argv: list[str] | None = None) -> int:
     sampler: RssSampler | None = None
     status = 0
     try:
-        from catalog.demo import build_synthetic_org
+        from demo import build_synthetic_org
 
         log(f"building {args.repos} synthetic repos in {repos_dir}")
         start = time.monotonic()

@@ -239,7 +239,7 @@ def viewer() -> Any:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
-    from catalog.roles import grant_role
+    from core.roles import grant_role
 
     user, _ = get_user_model().objects.get_or_create(username="bench-viewer")
     grant_role(user, "viewer")

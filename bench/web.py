@@ -1,7 +1,7 @@
 """Web benchmark: server time of the catalog pages with 10,000 or 100,000 entities.
 
 Fills a PostgreSQL database with the synthetic organisation (the documents
-``catalog.demo.build_synthetic_org`` commits, read by the crawler's own
+``demo.build_synthetic_org`` commits, read by the crawler's own
 ``read_location`` from in-memory trees and written by its own ``apply_read``),
 then times, in-process through Django's test ``Client`` as a viewer: the catalog
 list, ``catalog.listing.facet_counts``, the pages of a component, of the org
@@ -149,12 +149,12 @@ def fill_location(location: Any, repo: int, repos: int) -> None:
     from django.conf import settings
     from django.utils import timezone
 
-    from catalog.demo import descriptors, synthetic_docs
     from catalog.ingest import apply, reader, sync
     from catalog.models import Location
+    from demo import documents, synthetic
 
-    docs = synthetic_docs.synthetic_documents(repo, repos, PER_REPO, SEED)
-    tree = MemoryTree(descriptors.dump_fast(docs))
+    docs = synthetic.synthetic_documents(repo, repos, PER_REPO, SEED)
+    tree = MemoryTree(documents.dump_fast(docs))
     commit = hashlib.sha1(tree.data).hexdigest()
     max_files = settings.GREENROOM_MAX_FILES_PER_LOCATION
     max_entities = settings.GREENROOM_MAX_ENTITIES_PER_LOCATION
@@ -400,7 +400,7 @@ def run_figures(args: argparse.Namespace, results: dict[str, Any]) -> list[str]:
     from django.contrib.auth import get_user_model
     from django.test import Client
 
-    from catalog.roles import grant_role
+    from core.roles import grant_role
 
     user, _ = get_user_model().objects.get_or_create(username="bench-viewer")
     grant_role(user, "viewer")

@@ -130,13 +130,13 @@ class Repo:
     endpoint: str = ""  # the webhook's path on the portal
 
     def head(self) -> str:
-        from catalog.demo.git import run_git
+        from demo.repos import run_git
 
         return run_git(["rev-parse", "HEAD"], self.path).strip()
 
     def change(self, description: str, message: str) -> tuple[str, str]:
         """Commit a new description; (previous head, new head)."""
-        from catalog.demo import commit_file
+        from demo import commit_file
 
         before = self.head()
         after = commit_file(
@@ -149,7 +149,7 @@ class Repo:
 
 
 def make_repos(base: Path, names: list[str]) -> list[Repo]:
-    from catalog.demo.bare import write_bare_repo
+    from demo.repos import write_bare_repo
 
     stamp = int(time.time()) - 86400  # commit_file dates each commit a minute later
     repos = []

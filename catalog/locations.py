@@ -12,9 +12,11 @@ from catalog.changes import entities_changed
 from catalog.ingest.apply import apply_read, new_etag, revision
 from catalog.ingest.generated import DEFAULT_PATH
 from catalog.ingest.git import is_valid_branch
+from catalog.ingest.mirrors import location_mirror_path
 from catalog.ingest.reader import ReadResult, clean_relative
-from catalog.ingest.sync import check_url, mirror_path
+from catalog.ingest.schedule import enqueue_crawl
 from catalog.models import Entity, EntityRevision, Location, Relation
+from catalog.urlpolicy import UrlRefused, check_url
 
 
 class RegistrationError(ValueError):
@@ -30,8 +32,6 @@ class Target:
 
 def validate_target(url: str, branch: str = "", path: str = "") -> Target:
     """Check a registration against the URL policy and path rules; store nothing."""
-    from catalog.urlpolicy import UrlRefused
-
     try:
         repo = check_url(url)
     except UrlRefused as exc:
@@ -51,8 +51,6 @@ def register_location(
     url: str, branch: str = "", path: str = ""
 ) -> tuple[Location, bool]:
     """Register a repository (idempotent) and queue its first crawl."""
-    from catalog.tasks import enqueue_crawl
-
     target = validate_target(url, branch, path)
     with transaction.atomic():
         location, created = Location.objects.get_or_create(
@@ -66,8 +64,6 @@ def register_location(
 
 def refresh_location(location: Location) -> None:
     """Crawl a location again now, even if its commit did not move."""
-    from catalog.tasks import enqueue_crawl
-
     with transaction.atomic():
         audit.record("location.refresh", str(location), location=str(location.uid))
         enqueue_crawl(location.pk, force=True)
@@ -75,8 +71,6 @@ def refresh_location(location: Location) -> None:
 
 def register_many(targets: list[Target]) -> list[Location]:
     """Register many already-validated targets in bulk; returns the new locations."""
-    from catalog.tasks import enqueue_crawl
-
     with transaction.atomic():
         wanted = {(t.url, t.branch, t.path) for t in targets}
         existing = set(
@@ -104,12 +98,10 @@ def retarget_location(location: Location, target: Target) -> bool:
     dropped (it belongs to the old repository); the next crawl replaces the
     entities, recording each change in history.
     """
-    from catalog.tasks import enqueue_crawl
-
     others = Location.objects.exclude(pk=location.pk)
     if others.filter(url=target.url, branch=target.branch, path=target.path).exists():
         return False
-    mirror = mirror_path(location)
+    mirror = location_mirror_path(location)
     with transaction.atomic():
         audit.record(
             "location.update",
@@ -164,7 +156,7 @@ def unregister_location(location: Location) -> None:
     """Remove a location and everything it produced, with a revision for each entity."""
     for child in location.children.all():
         unregister_location(child)
-    mirror = mirror_path(location)
+    mirror = location_mirror_path(location)
     with transaction.atomic():
         audit.record("location.unregister", str(location), location=str(location.uid))
         apply_read(

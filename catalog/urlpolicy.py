@@ -3,8 +3,9 @@
 Catalog locations come from users, so a URL is untrusted input that can point
 git at internal services (SSRF), smuggle git options or transport helpers, or
 leak credentials into logs. Everything that clones, fetches or downloads goes
-through :func:`check_repo_url` first. Settings are passed in by the caller so
-this module stays free of Django and trivially testable.
+through :func:`check_repo_url` first. The policy takes its settings as
+arguments, so it is tested without Django; :func:`check_url` is the one place
+that reads them from the project's settings.
 
 A name is resolved once, here: the addresses checked come back in
 ``RepoUrl.addresses`` and every connection is pinned to them (git through
@@ -25,6 +26,8 @@ from dataclasses import dataclass, field, replace
 from typing import TypeAlias
 from urllib.parse import unquote, urlsplit
 
+from django.conf import settings  # type: ignore[import-untyped]
+
 __all__ = [
     "DEFAULT_PORTS",
     "MAX_URL_LENGTH",
@@ -33,6 +36,7 @@ __all__ = [
     "UrlRefused",
     "check_read_url",
     "check_repo_url",
+    "check_url",
     "git_allow_protocol",
     "resolve_host",
     "split_file_url",
@@ -121,6 +125,17 @@ def check_repo_url(
     allowlist = _parse_allowlist(allowed_hosts)
     addresses = _check_host(repo, allowlist, resolve or resolve_host)
     return replace(repo, addresses=addresses)
+
+
+def check_url(url: str) -> RepoUrl:
+    """``check_repo_url`` under GREENROOM_ALLOWED_GIT_HOSTS and
+    GREENROOM_ALLOW_LOCAL_REPOS: what every repository a location, a webhook,
+    a preview or a docs source names goes through."""
+    return check_repo_url(
+        url,
+        allowed_hosts=settings.GREENROOM_ALLOWED_GIT_HOSTS,
+        allow_local=settings.GREENROOM_ALLOW_LOCAL_REPOS,
+    )
 
 
 def git_allow_protocol(allow_local: bool) -> str:

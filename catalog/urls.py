@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.urls import path
 from django.views.generic import RedirectView
 
-from catalog.views import apidef, browse, entity, graph, locations, register, tokens
+from catalog.views import apidef, browse, entity, locations, register, tokens
+from core import tabs
 
 app_name = "catalog"
 
@@ -14,14 +15,9 @@ ENTITY = "catalog/<str:namespace>/<str:kind>/<str:name>"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="catalog:entity-list"), name="home"),
     path("catalog", browse.EntityListView.as_view(), name="entity-list"),
-    path("search", browse.SearchView.as_view(), name="search"),
     path(ENTITY, entity.EntityDetailView.as_view(), name="entity-detail"),
-    path(f"{ENTITY}/graph", graph.EntityGraphView.as_view(), name="entity-graph"),
-    path(
-        f"{ENTITY}/definition",
-        apidef.EntityDefinitionView.as_view(),
-        name="entity-definition",
-    ),
+    # The entity tabs every app registered in its ready() (core/tabs.py).
+    *tabs.routes(ENTITY),
     path(
         f"{ENTITY}/definition/explorer",
         apidef.DefinitionExplorerView.as_view(),
@@ -32,10 +28,6 @@ urlpatterns = [
         apidef.DefinitionRawView.as_view(),
         name="entity-definition-raw",
     ),
-    path(
-        f"{ENTITY}/history", entity.EntityHistoryView.as_view(), name="entity-history"
-    ),
-    path(f"{ENTITY}/yaml", entity.EntityYamlView.as_view(), name="entity-yaml"),
     path("catalog-import", register.RegisterView.as_view(), name="register"),
     path("settings/tokens", tokens.TokenListView.as_view(), name="tokens"),
     path("locations", locations.LocationListView.as_view(), name="location-list"),

@@ -5,13 +5,19 @@ from typing import Any
 from django.apps import AppConfig
 from django.core import checks
 
+from core import tabs
+
 
 class ComplianceConfig(AppConfig):
     name = "compliance"
     verbose_name = "Compliance"
 
     def ready(self) -> None:
+        from compliance.scorecard_views import EntityScorecardsView  # needs models
+
         checks.register(check_rules_file, "compliance")
+        view = EntityScorecardsView.as_view()
+        tabs.register(tabs.EntityTab("scorecards", "Scorecards", 50, view))
 
 
 def check_rules_file(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from celery import current_app
 from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
@@ -29,6 +30,8 @@ CHECKED_RELATIONS = ("dependsOn", "partOf", "providesApi", "consumesApi")
 TOP_OWNERS = 50
 KEEP_COUNTS = 20
 THROTTLE_SECONDS = 30
+# Sent by name, as beat sends it: compliance.tasks wraps this module.
+WARM_TASK = "compliance.tasks.warm_coverage_task"
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +175,18 @@ def count_now() -> CoverageCount:
     return count
 
 
+def count_if_behind(*, throttled: bool) -> bool:
+    """Count the catalog as it now is, unless the newest count is of it already
+    or, `throttled` (after a crawl), a count ran in the last THROTTLE_SECONDS
+    (a burst of crawls counts once; beat catches up). True when it counted."""
+    if is_current():
+        return False
+    if throttled and not cache.add("coverage:warming", 1, THROTTLE_SECONDS):
+        return False
+    count_now()
+    return True
+
+
 def is_current() -> bool:
     newest = CoverageCount.objects.order_by("-id").values_list("revision", flat=True)
     return newest.first() == newest_revision()
@@ -186,12 +201,10 @@ def newest_revision() -> int:
 def request_count() -> None:
     """Queue a count, at most one per THROTTLE seconds (and none while eager:
     the request would pay for it)."""
-    from compliance.tasks import warm_coverage_task
-
-    if warm_coverage_task.app.conf.task_always_eager:
+    if current_app.conf.task_always_eager:
         count_now()
     elif cache.add("coverage:requested", 1, THROTTLE_SECONDS):
-        warm_coverage_task.delay()
+        current_app.send_task(WARM_TASK)
 
 
 def _count(check: Check) -> dict[str, Any]:

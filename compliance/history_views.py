@@ -15,18 +15,17 @@ from drf_spectacular.utils import extend_schema_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from catalog import inputs
-from catalog.api import params
-from catalog.api.base import CatalogView
-from catalog.api.errors import InputError, NotFoundError
 from catalog.models import EntityRevision
 from compliance import history, schema
-from portal import spreadsheet
+from core import inputs, spreadsheet
+from core.api import params
+from core.api.base import ApiView
+from core.api.errors import InputError, NotFoundError
 
 COLUMNS = ("entityRef", "kind", "owner", "commit", "repository", "path", "since")
 
 
-# Dates are read by catalog/inputs.py, which refuses what cannot be queried.
+# Dates are read by core/inputs.py, which refuses what cannot be queried.
 BadMoment = inputs.InputRefused
 
 
@@ -159,7 +158,7 @@ def _pair(
 
 
 @extend_schema_view(get=schema.CATALOG_AT)
-class CatalogAtApiView(CatalogView):
+class CatalogAtApiView(ApiView):
     def get(self, request: Request) -> Response:
         q = request.query_params
         try:
@@ -184,7 +183,7 @@ class CatalogAtApiView(CatalogView):
 
 
 @extend_schema_view(get=schema.ENTITY_AT)
-class EntityAtApiView(CatalogView):
+class EntityAtApiView(ApiView):
     def get(self, request: Request, kind: str, namespace: str, name: str) -> Response:
         try:
             at = moment(request.query_params.get("at"))
@@ -211,7 +210,7 @@ class EntityAtApiView(CatalogView):
 
 
 @extend_schema_view(get=schema.DIFF)
-class DiffApiView(CatalogView):
+class DiffApiView(ApiView):
     def get(self, request: Request) -> Response:
         before, after = _pair(
             request.query_params.get("from"), request.query_params.get("to")

@@ -1,8 +1,9 @@
-"""The OpenAPI description of /api/compliance (see catalog/api/schema.py)."""
+"""The OpenAPI description of /api/compliance (see core/api/schema.py)."""
 
 from __future__ import annotations
 
-from catalog.api.schema import (
+from compliance.coverage import CHECKS
+from core.api.schema import (
     ANY_OBJECT,
     INTEGER,
     NOT_FOUND,
@@ -14,7 +15,6 @@ from catalog.api.schema import (
     operation,
     query,
 )
-from compliance.coverage import CHECKS
 
 CHECK_SUMMARY = obj(
     {

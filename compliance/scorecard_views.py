@@ -11,14 +11,14 @@ from drf_spectacular.utils import extend_schema_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from catalog.api import params
-from catalog.api.base import CatalogView
-from catalog.api.errors import InputError, NotFoundError
 from catalog.descriptor.refs import RefError, parse_ref
 from catalog.views.common import EntityMixin, entity_or_404
 from compliance import schema, scoring
 from compliance.rules import Scorecard
-from portal import spreadsheet
+from core import spreadsheet
+from core.api import params
+from core.api.base import ApiView
+from core.api.errors import InputError, NotFoundError
 
 OWNERS_SHOWN = 200
 CHART_WIDTH, CHART_HEIGHT = 600, 120
@@ -228,7 +228,7 @@ def _api_card(card_id: str) -> Scorecard:
 
 
 @extend_schema_view(get=schema.SCORECARDS)
-class ScorecardsApiView(CatalogView):
+class ScorecardsApiView(ApiView):
     def get(self, request: Request) -> Response:
         rules = scoring.rules_in_force()
         return Response(
@@ -243,7 +243,7 @@ class ScorecardsApiView(CatalogView):
 
 
 @extend_schema_view(get=schema.SCORECARD)
-class ScorecardApiView(CatalogView):
+class ScorecardApiView(ApiView):
     def get(self, request: Request, card: str) -> Response:
         found = _api_card(card)
         return Response(
@@ -256,7 +256,7 @@ class ScorecardApiView(CatalogView):
 
 
 @extend_schema_view(get=schema.SCORES)
-class ScoresApiView(ScoreFilter, CatalogView):
+class ScoresApiView(ScoreFilter, ApiView):
     def get(self, request: Request, card: str) -> Response:
         found = _api_card(card)
         q = request.query_params
@@ -277,7 +277,7 @@ class ScoresApiView(ScoreFilter, CatalogView):
 
 
 @extend_schema_view(get=schema.ENTITY_SCORES)
-class EntityScoresApiView(CatalogView):
+class EntityScoresApiView(ApiView):
     def get(self, request: Request, kind: str, namespace: str, name: str) -> Response:
         try:
             entity = entity_or_404(namespace, kind, name)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.core.cache import cache
 from django.db import transaction
 
 from compliance import coverage, scoring
@@ -13,18 +12,9 @@ STALE_BATCH = 5000
 
 @shared_task(acks_late=True, soft_time_limit=120, time_limit=150)
 def warm_coverage_task(location_id: int | None = None) -> bool:
-    """After a crawl (GREENROOM_AFTER_CRAWL), when a page found the count behind,
-    and every minute (beat): count the coverage of the catalog as it now is,
-    unless the newest count is of it already or, after a crawl, a count ran in
-    the last THROTTLE_SECONDS (a burst of crawls counts once; beat catches up)."""
-    if coverage.is_current():
-        return False
-    if location_id is not None and not cache.add(
-        "coverage:warming", 1, coverage.THROTTLE_SECONDS
-    ):
-        return False
-    coverage.count_now()
-    return True
+    """After a crawl (GREENROOM_AFTER_CRAWL: throttled), when a page found the
+    count behind, and every minute (beat)."""
+    return coverage.count_if_behind(throttled=location_id is not None)
 
 
 def entities_changed(refs: list[str], owners: list[str]) -> None:

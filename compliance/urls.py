@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django.urls import path
 
-from catalog.api.urls import api
 from compliance import history_views, scorecard_views, views
+from core.api.base import api
 
 app_name = "compliance"
 
@@ -28,11 +28,6 @@ urlpatterns = [
         "compliance/scorecards/<str:card>/entities",
         scorecard_views.ScoreListView.as_view(),
         name="scores",
-    ),
-    path(
-        "catalog/<str:namespace>/<str:kind>/<str:name>/scorecards",
-        scorecard_views.EntityScorecardsView.as_view(),
-        name="entity-scorecards",
     ),
     path("compliance/history", history_views.CatalogAtView.as_view(), name="history"),
     path(

@@ -12,11 +12,11 @@ from drf_spectacular.utils import extend_schema_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from catalog.api import params
-from catalog.api.base import CatalogView
-from catalog.api.errors import NotFoundError
 from compliance import coverage, schema
-from portal import spreadsheet
+from core import spreadsheet
+from core.api import params
+from core.api.base import ApiView
+from core.api.errors import NotFoundError
 
 LIST_COLUMNS = ("entityRef", "kind", "owner", "lifecycle")
 RELATION_COLUMNS = ("source", "type", "target")
@@ -89,13 +89,13 @@ class CheckListView(ListView):
 
 
 @extend_schema_view(get=schema.COVERAGE)
-class CoverageApiView(CatalogView):
+class CoverageApiView(ApiView):
     def get(self, request: Request) -> Response:
         return Response(_as_json(coverage.counted()))
 
 
 @extend_schema_view(get=schema.CHECK)
-class CheckApiView(CatalogView):
+class CheckApiView(ApiView):
     def get(self, request: Request, check: str) -> Response:
         if check not in coverage.CHECKS:
             raise NotFoundError(f"No coverage check {check!r}")

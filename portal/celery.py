@@ -6,7 +6,7 @@ from celery import Celery
 from celery.signals import task_failure
 
 # Connects the task_prerun/postrun receivers that put the task id on log lines.
-import portal.logs  # noqa: F401
+import core.logs  # noqa: F401
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Count, F, Min
@@ -102,10 +103,9 @@ def redis_broker() -> Any | None:
 
 def queue_names() -> list[str]:
     # Celery's Redis transport keeps one list per priority step: "celery" holds
-    # the default priority, "celery\x06\x16N" the others.
-    from portal.celery import app
-
-    default: str = app.conf.task_default_queue
+    # the default priority, "celery\x06\x16N" the others. The current app is
+    # portal.celery's (made current when the portal package loads).
+    default: str = current_app.conf.task_default_queue
     return [default] + [f"{default}\x06\x16{step}" for step in (3, 6, 9)]
 
 

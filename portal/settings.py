@@ -147,22 +147,22 @@ if SSO_HEADER and not GREENROOM_SSO_TRUSTED_PROXIES:
 MIDDLEWARE = [
     # /healthz and /readyz, answered before host checks and the https redirect.
     "portal.health.HealthProbeMiddleware",
-    # Request id for every log line (portal/logs.py), echoed as X-Request-ID.
-    "portal.logs.RequestIdMiddleware",
+    # Request id for every log line (core/logs.py), echoed as X-Request-ID.
+    "core.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Counts and times /api/ requests (portal/metrics.py), middleware included.
     "portal.metrics.ApiMetricsMiddleware",
-    "portal.csp.ContentSecurityPolicyMiddleware",
+    "core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     *(["portal.sso.HeaderUserMiddleware"] if SSO_HEADER else []),
-    "portal.logs.UserContextMiddleware",
+    "core.logs.UserContextMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Signed in without a role (e.g. new from single sign-on): a 403 page.
-    "catalog.roles.RoleRequiredMiddleware",
+    "core.roles.RoleRequiredMiddleware",
     "audit.log.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -199,8 +199,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 AUTHENTICATION_BACKENDS = [
     # Django's own backends, loading with the user whether they hold a role.
-    *(["catalog.roles.RoleAwareRemoteUserBackend"] if SSO_HEADER else []),
-    "catalog.roles.RoleAwareModelBackend",
+    *(["core.roles.RoleAwareRemoteUserBackend"] if SSO_HEADER else []),
+    "core.roles.RoleAwareModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "catalog:entity-list"
@@ -255,7 +255,7 @@ STORAGES = {
 # without DEBUG); production serves the collected, hashed set.
 WHITENOISE_USE_FINDERS = LOCAL
 
-# Logs (portal/logs.py): LOG_FORMAT=json writes one JSON object a line with the
+# Logs (core/logs.py): LOG_FORMAT=json writes one JSON object a line with the
 # request, user, token, task and location ids; plain (the default) stays as it was.
 LOG_FORMAT = env("LOG_FORMAT", "plain").lower()
 if LOG_FORMAT not in ("plain", "json"):
@@ -265,10 +265,10 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"context": {"()": "portal.logs.ContextFilter"}},
+    "filters": {"context": {"()": "core.logs.ContextFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "portal.logs.JsonFormatter"},
+        "json": {"()": "core.logs.JsonFormatter"},
     },
     "handlers": {
         "console": {
@@ -474,19 +474,19 @@ GREENROOM_API_MAX_BODY = envint("GREENROOM_API_MAX_BODY", 1024 * 1024)  # bytes
 GREENROOM_API_MAX_FACETS = envint("GREENROOM_API_MAX_FACETS", 100)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "catalog.api.access.BearerTokenAuthentication",
+        "core.access.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["catalog.api.access.CatalogAccess"],
-    "DEFAULT_THROTTLE_CLASSES": ["catalog.api.access.TokenRateThrottle"],
+    "DEFAULT_PERMISSION_CLASSES": ["core.access.ApiAccess"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.access.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api": env("GREENROOM_API_RATE", "1200/min")},
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["catalog.api.parsers.CatalogJSONParser"],
-    "EXCEPTION_HANDLER": "catalog.api.errors.exception_handler",
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.JsonBodyParser"],
+    "EXCEPTION_HANDLER": "core.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 
-# The OpenAPI schema of both APIs (catalog/api/schema.py describes each operation).
+# The OpenAPI schema of the APIs (each app's schema.py describes its operations).
 SPECTACULAR_SETTINGS = {
     "TITLE": "Greenroom API",
     "DESCRIPTION": (
@@ -496,7 +496,7 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    "SERVE_PERMISSIONS": ["catalog.api.access.CatalogAccess"],
+    "SERVE_PERMISSIONS": ["core.access.ApiAccess"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "catalog.api.schema.add_components",

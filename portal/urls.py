@@ -3,11 +3,17 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
-from audit.views import AuditListView
-from catalog.api.urls import api
+from catalog import urls as catalog_urls
 from portal import health, metrics
 from portal.login import ThrottledLoginView
-from techdocs.views import DocsTabView
+from portal.search import SearchView
+
+# The search page spans the catalog and the docs, so it is portal's; it keeps
+# the catalog's address and name (`catalog:search`) that links and templates use.
+catalog_pages = [
+    *catalog_urls.urlpatterns,
+    path("search", SearchView.as_view(), name="search"),
+]
 
 urlpatterns = [
     # Unauthenticated probes (HealthProbeMiddleware answers them first) and the
@@ -21,16 +27,11 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/catalog/", include("catalog.api.urls")),
     path("api/", include("webhooks.api_urls")),
-    path("api/audit", api(AuditListView), name="audit-api"),
+    path("api/", include("audit.api_urls")),
     path("api/", include("catalog.api.greenroom_urls")),
     path("docs/", include("techdocs.urls")),
     path("webhooks/", include("webhooks.urls")),
     path("audit/", include("audit.urls")),
     path("", include("compliance.urls")),
-    path(
-        "catalog/<str:namespace>/<str:kind>/<str:name>/docs",
-        DocsTabView.as_view(),
-        name="entity-docs",
-    ),
-    path("", include("catalog.urls")),
+    path("", include((catalog_pages, catalog_urls.app_name))),
 ]

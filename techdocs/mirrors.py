@@ -10,10 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from catalog.ingest import mirrors
-from catalog.ingest.mirrors import mirror_path
 from techdocs.source import DocsSource
-
-__all__ = ["mirror_path", "update"]
 
 
 def update(source: DocsSource) -> tuple[Path, str]:

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from catalog.changes import entities_changed
 from catalog.ingest import git as gitio
-from catalog.ingest.sync import mirror_path
+from catalog.ingest.mirrors import location_mirror_path, mirror_path
 from catalog.models import Entity, Location
 from catalog.urlpolicy import UrlRefused
 from techdocs import export, mirrors, search
@@ -62,7 +62,7 @@ def storage() -> Storage:
 def docs_changed(location: Location) -> list[DocsBuild]:
     """Queue a build for each documented entity whose docs input changed."""
     retire_orphans(location)
-    mirror = mirror_path(location)
+    mirror = location_mirror_path(location)
     if not mirror.exists() or not location.last_commit:
         return []
     entities = Entity.objects.filter(
@@ -217,7 +217,9 @@ def _build(build: DocsBuild) -> DocsBuild:
     if location is None:  # removed from the catalog since the build was queued
         return _end(build, DocsBuild.Status.FAILED, error="the entity is gone")
     external = not same_repository(site.repository, location.url)
-    source = mirrors.mirror_path(site.repository) if external else mirror_path(location)
+    source = (
+        mirror_path(site.repository) if external else location_mirror_path(location)
+    )
     with tempfile.TemporaryDirectory(prefix="greenroom-docs-") as work:
         try:
             with git.Repo(source) as repo:

@@ -84,7 +84,7 @@ def git_daemon(repos: Repos, settings) -> Iterator[GitDaemon]:
 def make_user(username: str, role: str):
     from django.contrib.auth import get_user_model
 
-    from catalog.roles import grant_role
+    from core.roles import grant_role
 
     user = get_user_model().objects.create_user(username, password="pw-" + username)
     grant_role(user, role)

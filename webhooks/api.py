@@ -13,17 +13,17 @@ from drf_spectacular.utils import extend_schema_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from catalog.api import params
-from catalog.api.base import CatalogView
-from catalog.api.errors import InputError, NotFoundError
 from catalog.models import Location
+from core.api import params
+from core.api.base import ApiView
+from core.api.errors import InputError, NotFoundError
 from webhooks import registry, schema
 from webhooks.models import Delivery, Webhook
 from webhooks.views import attach_outcomes
 
 
 @extend_schema_view(get=schema.LIST, post=schema.CREATE)
-class WebhookListView(CatalogView):
+class WebhookListView(ApiView):
     def get(self, request: Request) -> Response:
         rows = Webhook.objects.select_related("location")
         return Response({"items": [_webhook(w, request) for w in rows]})
@@ -59,7 +59,7 @@ class WebhookListView(CatalogView):
 
 
 @extend_schema_view(get=schema.GET, delete=schema.DELETE)
-class WebhookDetailView(CatalogView):
+class WebhookDetailView(ApiView):
     def get(self, request: Request, uid: str) -> Response:
         return Response(_webhook(_find(uid), request))
 
@@ -69,7 +69,7 @@ class WebhookDetailView(CatalogView):
 
 
 @extend_schema_view(post=schema.ROTATE)
-class WebhookRotateView(CatalogView):
+class WebhookRotateView(ApiView):
     @sensitive_variables("secret")
     def post(self, request: Request, uid: str) -> Response:
         webhook = _find(uid)
@@ -78,7 +78,7 @@ class WebhookRotateView(CatalogView):
 
 
 @extend_schema_view(get=schema.DELIVERIES)
-class DeliveryListView(CatalogView):
+class DeliveryListView(ApiView):
     """The webhook's recent deliveries, newest first, like a host's own log."""
 
     def get(self, request: Request, uid: str) -> Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from catalog.api.urls import api
+from core.api.base import api
 from webhooks import api as views
 
 app_name = "webhooks-api"

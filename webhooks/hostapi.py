@@ -19,9 +19,8 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from catalog import pinnedhttp
-from catalog.ingest.sync import check_url
 from catalog.pinnedhttp import dial as _dial
-from catalog.urlpolicy import RepoUrl, UrlRefused
+from catalog.urlpolicy import RepoUrl, UrlRefused, check_url
 
 logger = logging.getLogger(__name__)
 

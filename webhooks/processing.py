@@ -14,8 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit import log as audit
+from catalog.ingest.schedule import enqueue_crawl
 from catalog.models import Location
-from catalog.tasks import enqueue_crawl
 from techdocs.models import DocsSite
 from webhooks.matching import locations_for, may_change
 from webhooks.models import Delivery, DeliveryCrawl

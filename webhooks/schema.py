@@ -1,10 +1,10 @@
-"""The OpenAPI description of /api/webhooks (see catalog/api/schema.py)."""
+"""The OpenAPI description of /api/webhooks (see core/api/schema.py)."""
 
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse
 
-from catalog.api.schema import (
+from core.api.schema import (
     INTEGER,
     NOT_FOUND,
     NULLABLE_STRING,

@@ -19,7 +19,7 @@ from django.views.decorators.debug import (
 from django.views.generic import DetailView, ListView
 
 from catalog.models import CrawlRun, Location
-from catalog.roles import EditorRequiredMixin, can_edit
+from core.roles import EditorRequiredMixin, can_edit
 from webhooks import receive, registry
 from webhooks.models import Delivery, Webhook
 

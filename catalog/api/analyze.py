@@ -18,7 +18,6 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from catalog.api.errors import InputError
 from catalog.api.locations import parse_target
 from catalog.hosts import file_url, web_base
 from catalog.ingest.generated import DEFAULT_PATH, TYPE, root_parent
@@ -27,6 +26,7 @@ from catalog.ingest.preview import preview_target
 from catalog.locations import RegistrationError, Target
 from catalog.models import Entity, Location
 from catalog.urlpolicy import UrlRefused
+from core.api.errors import InputError
 
 # Backstage's default integrations and the annotation its analyzer sets for each.
 SLUG_ANNOTATIONS = {

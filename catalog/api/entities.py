@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.http import HttpResponse
 
-from catalog.api.params import Order
+from catalog.api.entity_params import Order
 from catalog.api.projection import project
 from catalog.filters import filter_entities
 from catalog.models import Entity, EntityField

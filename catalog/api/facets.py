@@ -17,10 +17,10 @@ from django.conf import settings
 from django.core.cache import cache
 
 from catalog.api.entities import matching
-from catalog.api.errors import InputError
 from catalog.api.predicates import predicate_q
 from catalog.filters import FilterError, facets
 from catalog.models import EntityRevision
+from core.api.errors import InputError
 
 TIMEOUT = 600
 

@@ -8,10 +8,11 @@ from drf_spectacular.utils import extend_schema_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from catalog.api import params, schema
-from catalog.api.base import CatalogView
-from catalog.api.errors import InputError, NotFoundError
+from catalog.api import schema
 from catalog.models import CrawlRun, EntityRevision, Location, ProcessingError
+from core.api import params
+from core.api.base import ApiView
+from core.api.errors import InputError, NotFoundError
 
 
 def _page(request: Request) -> tuple[int, int]:
@@ -22,7 +23,7 @@ def _page(request: Request) -> tuple[int, int]:
 
 
 @extend_schema_view(get=schema.HISTORY)
-class EntityHistoryView(CatalogView):
+class EntityHistoryView(ApiView):
     """GET /api/entities/{kind}/{namespace}/{name}/history: revisions, newest first."""
 
     def get(self, request: Request, kind: str, namespace: str, name: str) -> Response:
@@ -50,7 +51,7 @@ def _revision(row: EntityRevision) -> dict[str, Any]:
 
 
 @extend_schema_view(get=schema.ERROR_LIST)
-class ProcessingErrorListView(CatalogView):
+class ProcessingErrorListView(ApiView):
     """GET /api/errors?level=&entityRef=&location=: the current processing errors."""
 
     def get(self, request: Request) -> Response:
@@ -87,7 +88,7 @@ class ProcessingErrorListView(CatalogView):
 
 
 @extend_schema_view(get=schema.CRAWLS)
-class LocationCrawlsView(CatalogView):
+class LocationCrawlsView(ApiView):
     """GET /api/locations/{id}/crawls: its state and recent crawls, newest first."""
 
     def get(self, request: Request, uid: str) -> Response:

@@ -6,8 +6,8 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
 from catalog.api import greenroom
-from catalog.api.urls import api
 from catalog.views.apidef import SchemaExplorerView
+from core.api.base import api
 
 app_name = "greenroom-api"
 

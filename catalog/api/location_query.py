@@ -15,10 +15,10 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from catalog.api import params
-from catalog.api.errors import InputError
 from catalog.api.locations import location_json
 from catalog.models import Location
+from core.api import params
+from core.api.errors import InputError
 
 DEFAULT_LIMIT = 1000
 FIELDS = ("id", "type", "target")

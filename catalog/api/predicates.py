@@ -14,8 +14,8 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
 
-from catalog.api.errors import InputError
 from catalog.models import EntityField, Relation
+from core.api.errors import InputError
 
 MAX_DEPTH = 16
 MAX_NODES = 500

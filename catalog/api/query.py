@@ -16,12 +16,13 @@ from typing import Any
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import QueryDict
 
-from catalog.api import params
+from catalog.api import entity_params
 from catalog.api.entities import fetch, matching
-from catalog.api.errors import InputError
 from catalog.api.predicates import predicate_q
 from catalog.filters import parse_filter
 from catalog.models import Entity, EntityField
+from core.api import params
+from core.api.errors import InputError
 
 DEFAULT_LIMIT = 20
 
@@ -58,7 +59,7 @@ def from_params(query: QueryDict) -> tuple[EntityQuery, int]:
     exclude_total = query.get("totalItems") == "exclude"
     return (
         EntityQuery(
-            filters=params.filters(query),
+            filters=entity_params.filters(query),
             order_field=order_field,
             descending=descending,
             term=term[:200],
@@ -136,7 +137,7 @@ def from_body(body: Any) -> tuple[EntityQuery, int, int | None, list[str]]:
         query,
         params.body_integer(body, "offset", maximum=10**9) or 0,
         params.body_integer(body, "limit", maximum=params.max_page()),
-        params.body_fields(body),
+        entity_params.body_fields(body),
     )
 
 

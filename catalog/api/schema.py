@@ -1,55 +1,42 @@
-"""The OpenAPI description of both APIs, for drf-spectacular (served at /api/schema/).
+"""The OpenAPI description of the catalog's API, for drf-spectacular (served at
+/api/schema/ with every app's).
 
 The views build their JSON by hand (the stored entity JSON is served as it is), so
-there are no serializers to introspect: each operation is described here, next to
-the shared shapes (`COMPONENTS`, appended to the schema by settings), and applied
-to its view with `@extend_schema_view`. tests/api/test_schema.py runs Schemathesis
-against it, so it has to say what the server really does.
+there are no serializers to introspect: each operation is described here with the
+helpers of core/api/schema.py, next to the shared shapes (`COMPONENTS`, appended to
+the schema by settings), and applied to its view with `@extend_schema_view`.
+tests/api/test_schema.py runs Schemathesis against it, so it has to say what the
+server really does.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse
 
-Schema = dict[str, Any]
+from core.api.schema import (
+    ANY_OBJECT,
+    ERROR,
+    INTEGER,
+    NOT_FOUND,
+    NULLABLE_STRING,
+    PAGE,
+    STRING,
+    Schema,
+    array,
+    number,
+    obj,
+    operation,
+    query,
+    ref,
+)
 
-
-def ref(name: str) -> Schema:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def array(items: Schema) -> Schema:
-    return {"type": "array", "items": items}
-
-
-def obj(properties: Schema, required: tuple[str, ...] = (), **extra: Any) -> Schema:
-    schema: Schema = {"type": "object", "properties": properties, **extra}
-    if required:
-        schema["required"] = list(required)
-    return schema
-
-
-STRING: Schema = {"type": "string"}
-INTEGER: Schema = {"type": "integer"}
-NULLABLE_STRING: Schema = {"type": "string", "nullable": True}
-ANY_OBJECT: Schema = {"type": "object", "additionalProperties": True}
 PREDICATE: Schema = {
     **ANY_OBJECT,
     "description": "Backstage's predicate: field values, $all, $any, $not, $exists, "
     "$in, $hasPrefix, $contains.",
 }
-
-
-class BearerTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
-    target_class = "catalog.api.access.BearerTokenAuthentication"
-    name = "bearer"
-
-    def get_security_definition(self, auto_schema: Any) -> Schema:
-        return {"type": "http", "scheme": "bearer"}
 
 
 def add_components(result: Schema, **_: Any) -> Schema:
@@ -204,57 +191,11 @@ COMPONENTS: Schema = {
             },
             ("facets",),
         ),
-        "Error": obj(
-            {
-                "error": obj({"name": STRING, "message": STRING}, ("name", "message")),
-                "request": obj({"method": STRING, "url": STRING}),
-                "response": obj({"statusCode": INTEGER}),
-            },
-            ("error", "response"),
-        ),
+        "Error": ERROR,
     }
 }
 
-ERRORS = {
-    400: OpenApiResponse(ref("Error"), "Bad input; the message says what is wrong"),
-    401: OpenApiResponse(ref("Error"), "No or an invalid token or session"),
-    403: OpenApiResponse(ref("Error"), "A write without the editor role or scope"),
-    429: OpenApiResponse(ref("Error"), "Too many requests for this token"),
-}
-NOT_FOUND = {404: OpenApiResponse(ref("Error"), "Not in the catalog")}
 ENTITY_OR_404 = {200: ref("Entity"), **NOT_FOUND}
-
-
-def operation(
-    operation_id: str,
-    summary: str,
-    responses: dict[int, Any],
-    *,
-    parameters: list[OpenApiParameter] | None = None,
-    request: Schema | None = None,
-    tag: str = "catalog",
-) -> Any:
-    return extend_schema(
-        operation_id=operation_id,
-        summary=summary,
-        parameters=parameters or [],
-        request={"application/json": request} if request else None,
-        responses={**ERRORS, **responses},
-        tags=[tag],
-    )
-
-
-def query(name: str, description: str, *, many: bool = False, **extra: Any) -> Any:
-    kind = {"type": "array", "items": STRING} if many else OpenApiTypes.STR
-    return OpenApiParameter(
-        name, kind, OpenApiParameter.QUERY, description=description, **extra
-    )
-
-
-def number(name: str, description: str) -> OpenApiParameter:
-    return OpenApiParameter(
-        name, OpenApiTypes.INT, OpenApiParameter.QUERY, description=description
-    )
 
 
 FILTER = query(
@@ -508,7 +449,6 @@ ANALYZE = operation(
     ),
 )
 
-PAGE = [number("offset", "rows to skip"), number("limit", "page size (default 100)")]
 HISTORY = operation(
     "getEntityHistory",
     "An entity's revisions, newest first",

@@ -9,10 +9,9 @@ from drf_spectacular.utils import extend_schema_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from catalog.api import locations, params, schema
+from catalog.api import entity_params, locations, schema
 from catalog.api import query as entity_query
 from catalog.api.analyze import analyze_location
-from catalog.api.base import CatalogView
 from catalog.api.entities import (
     array,
     dumps,
@@ -24,7 +23,6 @@ from catalog.api.entities import (
     stream,
     texts,
 )
-from catalog.api.errors import ConflictError, InputError, NotFoundError
 from catalog.api.facets import counted
 from catalog.api.location_query import query_locations
 from catalog.api.predicates import predicate_q
@@ -47,19 +45,24 @@ from catalog.locations import (
 from catalog.models import Entity, Location
 from catalog.serialize import served_text, with_bodies
 from catalog.urlpolicy import UrlRefused
+from core.api import params
+from core.api.base import ApiView
+from core.api.errors import ConflictError, InputError, NotFoundError
 
 MAX_ANCESTRY = 32  # Location entities naming Location entities: a deep chain is a loop
 
 
 @extend_schema_view(get=schema.ENTITY_LIST)
-class EntityListView(CatalogView):
+class EntityListView(ApiView):
     """GET /entities: the legacy list (filter, fields, order, offset/limit/after)."""
 
     def get(self, request: Request) -> Any:
         query = request.query_params
-        entities = ordered(matching(params.filters(query)), params.orders(query))
-        fields = params.fields(query)
-        page = params.legacy_page(query)
+        entities = ordered(
+            matching(entity_params.filters(query)), entity_params.orders(query)
+        )
+        fields = entity_params.fields(query)
+        page = entity_params.legacy_page(query)
         if page.limit is None:
             return StreamingHttpResponse(
                 stream(entities, fields), content_type="application/json"
@@ -78,7 +81,7 @@ class EntityListView(CatalogView):
 
 
 @extend_schema_view(get=schema.ENTITY_QUERY_GET, post=schema.ENTITY_QUERY_POST)
-class EntityQueryView(CatalogView):
+class EntityQueryView(ApiView):
     """GET and POST (predicate) /entities/by-query: cursor-paged, with totalItems
     and pageInfo."""
 
@@ -92,7 +95,7 @@ class EntityQueryView(CatalogView):
                 raise InputError("cursor must be a string")
             query, offset = entity_query.decode(cursor), 0
             limit = params.body_integer(body, "limit", maximum=params.max_page())
-            fields = params.body_fields(body)
+            fields = entity_params.body_fields(body)
         else:
             query, offset, limit, fields = entity_query.from_body(body)
         found = entity_query.page(
@@ -112,11 +115,11 @@ class EntityQueryView(CatalogView):
         found = entity_query.page(
             query, offset, entity_query.DEFAULT_LIMIT if limit is None else limit
         )
-        return _page_response(found, params.fields(query_params))
+        return _page_response(found, entity_params.fields(query_params))
 
 
 @extend_schema_view(get=schema.ENTITY_BY_NAME)
-class EntityByNameView(CatalogView):
+class EntityByNameView(ApiView):
     """GET /entities/by-name/{kind}/{namespace}/{name}: one entity, names
     compared case-insensitively."""
 
@@ -131,7 +134,7 @@ class EntityByNameView(CatalogView):
 
 
 @extend_schema_view(get=schema.ANCESTRY)
-class EntityAncestryView(CatalogView):
+class EntityAncestryView(ApiView):
     """GET …/ancestry: the entity, the Location entity that emitted it, and so on
     up to the location's generated entity (Backstage's emit graph)."""
 
@@ -161,7 +164,7 @@ class EntityAncestryView(CatalogView):
 
 
 @extend_schema_view(get=schema.ENTITY_BY_UID, delete=schema.ENTITY_DELETE)
-class EntityByUidView(CatalogView):
+class EntityByUidView(ApiView):
     """GET and DELETE /entities/by-uid/{uid}."""
 
     def delete(self, request: Request, uid: str) -> Response:
@@ -185,7 +188,7 @@ class EntityByUidView(CatalogView):
 
 
 @extend_schema_view(post=schema.BY_REFS)
-class EntitiesByRefsView(CatalogView):
+class EntitiesByRefsView(ApiView):
     """POST /entities/by-refs: the entities in request order, null where missing."""
 
     reads_only = True
@@ -197,9 +200,11 @@ class EntitiesByRefsView(CatalogView):
             raise InputError("entityRefs must be a list of entity reference strings")
         if len(refs) > params.max_page():
             raise InputError(f"at most {params.max_page()} entityRefs per request")
-        fields = params.body_fields(body)
+        fields = entity_params.body_fields(body)
         wanted = [ref.lower() for ref in refs]
-        found = matching(params.filters(request.query_params)).filter(ref__in=wanted)
+        found = matching(entity_params.filters(request.query_params)).filter(
+            ref__in=wanted
+        )
         if body.get("query") is not None:
             found = found.filter(predicate_q(body["query"]))
         rows = list(with_bodies(found))
@@ -210,7 +215,7 @@ class EntitiesByRefsView(CatalogView):
 
 
 @extend_schema_view(get=schema.FACETS_GET, post=schema.FACETS_POST)
-class EntityFacetsView(CatalogView):
+class EntityFacetsView(ApiView):
     """GET /entity-facets (filter) and POST (predicate): value counts per field."""
 
     reads_only = True
@@ -229,7 +234,7 @@ class EntityFacetsView(CatalogView):
         wanted = query.getlist("facet")
         if not wanted:
             raise InputError("at least one facet parameter is required")
-        return Response({"facets": counted(wanted, params.filters(query))})
+        return Response({"facets": counted(wanted, entity_params.filters(query))})
 
 
 def _page_response(found: dict[str, Any], fields: list[str]) -> HttpResponse:
@@ -245,20 +250,20 @@ def _page_response(found: dict[str, Any], fields: list[str]) -> HttpResponse:
     )
 
 
-def _next_link(request: Request, page: params.Page) -> str:
+def _next_link(request: Request, page: entity_params.Page) -> str:
     """Backstage's `rel="next"` link, keeping the caller's filter, fields, order."""
     query = request.query_params.copy()
     for name in ("offset", "limit", "after"):
         query.pop(name, None)
-    after = params.encode_after(
-        params.Page(page.offset + (page.limit or 0), page.limit)
+    after = entity_params.encode_after(
+        entity_params.Page(page.offset + (page.limit or 0), page.limit)
     )
     query["limit"], query["after"] = str(page.limit), after
     return f'<{request.path}?{query.urlencode()}>; rel="next"'
 
 
 @extend_schema_view(get=schema.LOCATIONS_LIST, post=schema.LOCATION_CREATE)
-class LocationListView(CatalogView):
+class LocationListView(ApiView):
     """GET /locations (all, as `[{data}]`); POST /locations registers one."""
 
     def get(self, request: Request) -> Response:
@@ -286,7 +291,7 @@ class LocationListView(CatalogView):
 @extend_schema_view(
     get=schema.LOCATION, put=schema.LOCATION_UPDATE, delete=schema.LOCATION_DELETE
 )
-class LocationDetailView(CatalogView):
+class LocationDetailView(ApiView):
     """GET /locations/{id}; DELETE /locations/{id} unregisters it and its entities."""
 
     def get(self, request: Request, uid: str) -> Response:
@@ -306,7 +311,7 @@ class LocationDetailView(CatalogView):
 
 
 @extend_schema_view(post=schema.LOCATION_QUERY)
-class LocationQueryView(CatalogView):
+class LocationQueryView(ApiView):
     """POST /locations/by-query: a predicate over id, type and target; paged."""
 
     reads_only = True
@@ -316,7 +321,7 @@ class LocationQueryView(CatalogView):
 
 
 @extend_schema_view(post=schema.ANALYZE)
-class AnalyzeLocationView(CatalogView):
+class AnalyzeLocationView(ApiView):
     """POST /analyze-location: the import wizard's look at a repository (it clones
     one, so, like registering, it takes an editor or a write token)."""
 
@@ -325,7 +330,7 @@ class AnalyzeLocationView(CatalogView):
 
 
 @extend_schema_view(get=schema.LOCATION_BY_ENTITY)
-class LocationByEntityView(CatalogView):
+class LocationByEntityView(ApiView):
     """GET /locations/by-entity/{kind}/{namespace}/{name}: the location
     whose crawl produced the entity."""
 
@@ -380,7 +385,7 @@ def _dry_run(target: Target, text: str) -> dict[str, Any]:
 
 
 @extend_schema_view(post=schema.REFRESH)
-class RefreshView(CatalogView):
+class RefreshView(ApiView):
     """POST /refresh: crawl again, now, the location that produced an entity."""
 
     def post(self, request: Request) -> Response:
@@ -397,7 +402,7 @@ class RefreshView(CatalogView):
 
 
 @extend_schema_view(post=schema.VALIDATE)
-class ValidateEntityView(CatalogView):
+class ValidateEntityView(ApiView):
     """POST /validate-entity: Backstage's processing of the entity read at the
     given location (catalog/descriptor/validate_request.py), storing nothing."""
 

@@ -7,6 +7,9 @@ unless allowed), and the same git calls fetch it: shallow, one branch, nothing
 run from the repository. One mirror per repository URL, whoever names it (kept
 under `docs-mirrors/`, where TechDocs first put them); a PostgreSQL advisory
 lock keeps two workers from fetching into it at once.
+
+A crawled location has a mirror of its own (`location_mirror_path`, under
+`mirrors/`), written only by its crawl and dropped with the location.
 """
 
 from __future__ import annotations
@@ -14,20 +17,25 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import connection
 
 from catalog.hosts import repository_key
 from catalog.ingest import git as gitio
-from catalog.urlpolicy import RepoUrl, check_repo_url
+from catalog.urlpolicy import check_url
+from core.locks import MIRROR, advisory_lock
 
-LOCK_NAMESPACE = 0x6764  # "gd": apart from the crawl's locks
+if TYPE_CHECKING:
+    from catalog.models import Location
+
 COMMIT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+
+
+def location_mirror_path(location: Location) -> Path:
+    return Path(settings.DATA_DIR) / "mirrors" / f"{location.pk}.git"
 
 
 def mirror_path(repository: str) -> Path:
@@ -47,7 +55,7 @@ def update(repository: str, branch: str) -> tuple[Path, str]:
         # Checked here, as it becomes part of a refspec: `a:b` or `*` would
         # write or fetch other refs.
         raise gitio.GitError("the branch name is not a valid git branch name")
-    repo = _checked(repository)
+    repo = check_url(repository)
     mirror = mirror_path(repository)
     options = _options()
     with _lock(mirror):
@@ -72,7 +80,7 @@ def update_commit(repository: str, commit: str) -> Path:
     """
     if not COMMIT_ID.fullmatch(commit):
         raise gitio.GitError("not a full commit id")
-    repo = _checked(repository)
+    repo = check_url(repository)
     mirror = mirror_path(repository)
     ref = f"refs/greenroom/commits/{commit}"
     with _lock(mirror):
@@ -84,14 +92,6 @@ def update_commit(repository: str, commit: str) -> Path:
     return mirror
 
 
-def _checked(repository: str) -> RepoUrl:
-    return check_repo_url(
-        repository,
-        allowed_hosts=settings.GREENROOM_ALLOWED_GIT_HOSTS,
-        allow_local=settings.GREENROOM_ALLOW_LOCAL_REPOS,
-    )
-
-
 def _options() -> dict[str, Any]:
     return {
         "timeout": settings.GREENROOM_GIT_TIMEOUT,
@@ -99,16 +99,6 @@ def _options() -> dict[str, Any]:
     }
 
 
-@contextmanager
-def _lock(mirror: Path) -> Iterator[None]:
-    if connection.vendor != "postgresql":
-        yield
-        return
-    key = zlib.crc32(mirror.name.encode()) & 0x7FFFFFFF
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [LOCK_NAMESPACE, key])
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, key])
+def _lock(mirror: Path) -> AbstractContextManager[bool]:
+    """The mirror's lock, waited for: one fetch into a mirror at a time."""
+    return advisory_lock(MIRROR, zlib.crc32(mirror.name.encode()) & 0x7FFFFFFF)

@@ -10,8 +10,9 @@ from django.conf import settings
 
 from catalog.ingest import git as gitio
 from catalog.ingest.reader import ReadResult
-from catalog.ingest.sync import check_url, read_tree
+from catalog.ingest.sync import read_tree
 from catalog.models import Location
+from catalog.urlpolicy import check_url
 
 
 @dataclass(frozen=True, slots=True)

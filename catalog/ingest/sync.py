@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import timedelta
-from pathlib import Path
 
 import git
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from catalog.descriptor import Limits, Problem
@@ -20,21 +18,22 @@ from catalog.ingest import git as gitio
 from catalog.ingest.apply import ApplyStats, apply_read
 from catalog.ingest.generated import DEFAULT_PATH, generated_entity
 from catalog.ingest.kind_rules import refuse_disallowed_kinds
+from catalog.ingest.mirrors import location_mirror_path
 from catalog.ingest.reader import ReadResult, UrlReader, read_location
 from catalog.ingest.remotefiles import RemoteFiles
+from catalog.ingest.schedule import after_crawl, enqueue_crawl
+from catalog.locations import unregister_location
 from catalog.models import CrawlRun, Entity, Location
 from catalog.storable import fit, storable_json
-from catalog.urlpolicy import RepoUrl, UrlRefused, check_repo_url, split_host_file_url
-from portal import logs
+from catalog.urlpolicy import UrlRefused, check_url, split_host_file_url
+from core import logs
+from core.locks import CRAWL, advisory_lock
 
 logger = logging.getLogger(__name__)
 
 
 class TransientCrawlError(Exception):
     """A crawl failed for a reason that retrying will fix (a database race)."""
-
-
-LOCK_NAMESPACE = 0x6772  # "gr": keeps our advisory locks apart from anyone else's
 
 
 def limits() -> Limits:
@@ -77,37 +76,10 @@ def read_tree(
     return read
 
 
-def check_url(url: str) -> RepoUrl:
-    return check_repo_url(
-        url,
-        allowed_hosts=settings.GREENROOM_ALLOWED_GIT_HOSTS,
-        allow_local=settings.GREENROOM_ALLOW_LOCAL_REPOS,
-    )
-
-
-def mirror_path(location: Location) -> Path:
-    return Path(settings.DATA_DIR) / "mirrors" / f"{location.pk}.git"
-
-
-@contextmanager
-def location_lock(location_id: int) -> Iterator[bool]:
-    """Session advisory lock on PostgreSQL, so one location is crawled by one worker."""
-    if connection.vendor != "postgresql":
-        yield True
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, location_id]
-        )
-        acquired = bool(cursor.fetchone()[0])
-    try:
-        yield acquired
-    finally:
-        if acquired:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, location_id]
-                )
+def location_lock(location_id: int) -> AbstractContextManager[bool]:
+    """The location's crawl lock, not waited for: one location is crawled by one
+    worker, and the others learn at once that it is taken."""
+    return advisory_lock(CRAWL, location_id, wait=False)
 
 
 def crawl_location(location: Location, *, force: bool = False) -> CrawlRun | None:
@@ -133,6 +105,21 @@ def crawl_location(location: Location, *, force: bool = False) -> CrawlRun | Non
         if not Location.objects.filter(pk=location_id, crawl_again=True).exists():
             return run
         force = False
+
+
+def crawl_queued(location_id: int, *, force: bool = False) -> CrawlRun | None:
+    """A queued crawl: the location if it is still registered, then what other
+    apps asked to run after a crawl (GREENROOM_AFTER_CRAWL) unless it failed.
+
+    Unchanged repositories too: what those tasks keep current may live
+    elsewhere (docs in another repository)."""
+    location = Location.objects.filter(pk=location_id).first()
+    if location is None:
+        return None  # unregistered after it was queued
+    run = crawl_location(location, force=force)
+    if run is None or run.status != CrawlRun.Status.FAILED:
+        after_crawl(location_id)
+    return run
 
 
 def _crawl_locked(location_id: int, force: bool) -> CrawlRun | None:
@@ -172,7 +159,7 @@ class Crawl:
         except gitio.GitError as exc:
             # Whatever state the mirror is in (a clone killed half-way, a branch
             # that vanished), the next crawl starts from a fresh clone.
-            shutil.rmtree(mirror_path(location), ignore_errors=True)
+            shutil.rmtree(location_mirror_path(location), ignore_errors=True)
             return self._fail(str(exc))
         except (IntegrityError, OperationalError) as exc:
             # A concurrent crawl wrote the same ref first, or the database went
@@ -183,13 +170,13 @@ class Crawl:
             # Anything else is a bug or a broken disk, not a reason to leave the
             # run "running" and the location pending: record it, start afresh.
             logger.exception("crawl of location %s raised", location.pk)
-            shutil.rmtree(mirror_path(location), ignore_errors=True)
+            shutil.rmtree(location_mirror_path(location), ignore_errors=True)
             return self._fail(f"unexpected error: {type(exc).__name__}: {exc}")
 
     def _crawl(self) -> CrawlRun | None:
         location = self.location
         repo = check_url(location.url)
-        mirror = mirror_path(location)
+        mirror = location_mirror_path(location)
         git_options = {
             "timeout": settings.GREENROOM_GIT_TIMEOUT,
             "allow_local": settings.GREENROOM_ALLOW_LOCAL_REPOS,
@@ -356,9 +343,6 @@ def _too_long(key: Child) -> str:
 
 def sync_children(location: Location, children: dict[Child, str]) -> None:
     """Register repositories named by Location targets; drop those no longer named."""
-    from catalog.locations import unregister_location
-    from catalog.tasks import enqueue_crawl
-
     current = {(c.url, c.branch, c.path): c for c in location.children.all()}
     for key, child in current.items():
         if key not in children:

@@ -14,7 +14,7 @@ from catalog import apidefs
 from catalog.models import Entity
 from catalog.refs_display import entity_url
 from catalog.views.common import EntityMixin, entity_or_404
-from portal.csp import script_source
+from core.csp import script_source
 
 # The explorer runs Swagger UI on an untrusted definition: only our own static
 # scripts may run, so markup smuggled into a description cannot execute. Styles

@@ -9,17 +9,7 @@ from django.views.generic.base import ContextMixin
 
 from catalog.models import Entity
 from catalog.refs_display import entity_url, full_ref
-
-TABS = [
-    ("", "Overview"),
-    ("graph", "Graph"),
-    ("history", "History"),
-    ("scorecards", "Scorecards"),  # served by the compliance app
-    ("yaml", "YAML"),
-]
-API_TABS = [("definition", "Definition")]
-DOCS_TAB = ("docs", "Docs")  # served by the techdocs app, for documented entities
-TECHDOCS_REF = "backstage.io/techdocs-ref"
+from core import tabs
 
 
 def entity_or_404(namespace: str, kind: str, name: str) -> Entity:
@@ -31,14 +21,12 @@ def entity_or_404(namespace: str, kind: str, name: str) -> Entity:
 
 
 def entity_tabs(entity: Entity, active: str) -> list[dict[str, Any]]:
-    annotations = (entity.processed.get("metadata") or {}).get("annotations") or {}
-    docs = [DOCS_TAB] if annotations.get(TECHDOCS_REF) else []
-    tabs = (
-        TABS[:1] + (API_TABS if entity.kind.lower() == "api" else []) + docs + TABS[1:]
-    )
+    """Overview (the entity page itself), then the tabs the apps registered
+    (core/tabs.py) that this entity has."""
+    shown = [("", "Overview")] + [(t.slug, t.label) for t in tabs.shown_for(entity)]
     return [
         {"url": entity_url(entity.ref, slug), "label": label, "active": slug == active}
-        for slug, label in tabs
+        for slug, label in shown
     ]
 
 

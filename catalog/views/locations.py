@@ -14,7 +14,7 @@ from django.views.generic import DetailView, ListView
 
 from catalog.locations import refresh_location, unregister_location
 from catalog.models import CrawlRun, Entity, Location, ProcessingError
-from catalog.roles import EditorRequiredMixin, can_edit
+from core.roles import EditorRequiredMixin, can_edit
 
 ENTITIES_SHOWN = 500
 

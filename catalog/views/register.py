@@ -15,8 +15,8 @@ from catalog.ingest.git import GitError
 from catalog.ingest.preview import preview_target
 from catalog.locations import register_location
 from catalog.models import Entity, Location
-from catalog.roles import EditorRequiredMixin
 from catalog.urlpolicy import UrlRefused
+from core.roles import EditorRequiredMixin
 
 TEMPLATE = "catalog/register.html"
 

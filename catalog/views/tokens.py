@@ -8,9 +8,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views import View
 
-from catalog import inputs
-from catalog.api.tokens import issue_token, revoke_token
-from catalog.roles import can_edit
+from core import inputs
+from core.roles import can_edit
+from core.tokens import issue_token, revoke_token
 
 TEMPLATE = "catalog/tokens.html"
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from django.core.cache import cache
 from django.core.management import call_command
 
-from catalog.api.tokens import digest, issue_token, revoke_token
 from catalog.models import ApiToken
+from core.tokens import digest, issue_token, revoke_token
 
 API = "/api/catalog/entities/by-name/component/default/billing"
 

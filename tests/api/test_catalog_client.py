@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from catalog.api.tokens import issue_token
 from catalog.ingest.sync import crawl_location
 from catalog.locations import register_location
 from catalog.models import Entity, Location
+from core.tokens import issue_token
 from tests.web.conftest import ORG, component, crawl_repo
 
 ORACLE = Path(__file__).resolve().parents[1] / "oracle"

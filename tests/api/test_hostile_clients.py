@@ -8,8 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from catalog.api.tokens import issue_token
 from catalog.models import ApiToken
+from core.tokens import issue_token
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db

@@ -6,11 +6,12 @@ import subprocess
 
 from django.test import Client
 
-from catalog.api.tokens import issue_token
-from catalog.ingest.sync import crawl_location, mirror_path
+from catalog.ingest.mirrors import location_mirror_path
+from catalog.ingest.sync import crawl_location
 from catalog.locations import register_location
 from catalog.models import Entity, EntityRevision, Location
-from catalog.roles import grant_role
+from core.roles import grant_role
+from core.tokens import issue_token
 from tests.web.conftest import ORG
 
 URL = "/api/catalog/locations"
@@ -202,7 +203,7 @@ def test_put_points_a_location_elsewhere_and_crawls_it_afresh(
         created = post(editor_client, {"type": "url", "target": first}).json()
     uid = created["location"]["id"]
     location = Location.objects.get()
-    mirror, old_head = mirror_path(location), location.last_commit
+    mirror, old_head = location_mirror_path(location), location.last_commit
 
     def in_mirror(commit: str) -> bool:
         check = ["git", "--git-dir", str(mirror), "cat-file", "-e", commit]

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from catalog.api.tokens import issue_token
+from core.tokens import issue_token
 from tests.conftest import shared_fixtures
 from tests.web.conftest import ORG, crawl_repo
 

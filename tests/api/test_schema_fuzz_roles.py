@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from django.urls import Resolver404, resolve
 
-from catalog.api.tokens import issue_token
+from core.tokens import issue_token
 from tests.web.conftest import ORG, crawl_repo
 
 ROOT = Path(__file__).resolve().parents[2]

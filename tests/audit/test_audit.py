@@ -19,9 +19,9 @@ from django.test import Client
 
 from audit import log
 from audit.models import AppendOnly, AuditEntry
-from catalog.api.tokens import issue_token
 from catalog.locations import register_location
 from catalog.models import ApiToken, Entity, Location
+from core.tokens import issue_token
 from tests.conftest import make_user
 from tests.webhooks.test_receive import COMPONENT, Host, crawl, github_push
 from webhooks.models import Webhook

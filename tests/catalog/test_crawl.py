@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.ingest.sync import crawl_location, mirror_path
+from catalog.ingest.mirrors import location_mirror_path
+from catalog.ingest.sync import crawl_location
 from catalog.locations import (
     register_location,
     register_many,
@@ -331,10 +332,10 @@ def test_unregister_removes_what_the_location_produced(
     )
     location = location_for(repo)
     crawl_location(location)
-    assert mirror_path(location).is_dir()
+    assert location_mirror_path(location).is_dir()
     with django_capture_on_commit_callbacks(execute=True):
         unregister_location(Location.objects.get(pk=location.pk))
-    assert not mirror_path(location).exists()
+    assert not location_mirror_path(location).exists()
     assert not Entity.objects.exists()
     assert not Location.objects.exists()
     assert EntityRevision.objects.filter(action="removed").count() == 3

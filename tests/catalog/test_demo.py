@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from catalog import demo
+import demo
 
 NAME_RE = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
 TAG_RE = re.compile(r"^[a-z0-9:+#]+(-[a-z0-9:+#]+)*$")

@@ -16,7 +16,8 @@ from django.core.management import call_command
 
 from catalog.descriptor import parse_file
 from catalog.ingest.git import TransientGitError
-from catalog.ingest.sync import crawl_location, limits, mirror_path
+from catalog.ingest.mirrors import location_mirror_path
+from catalog.ingest.sync import crawl_location, limits
 from catalog.locations import register_location
 from catalog.models import (
     CrawlRun,
@@ -222,7 +223,7 @@ def test_broken_mirror_ends_the_run_failed_and_the_next_crawl_recovers(repos):
     location, _ = register_location(repo.url)
     crawl_location(location)
     # A mirror broken on disk (a full disk, a killed process).
-    mirror = mirror_path(location)
+    mirror = location_mirror_path(location)
     shutil.rmtree(mirror / "objects")
     shutil.rmtree(mirror / "refs")
     repo.commit({"catalog-info.yaml": GOOD.replace("good", "newer")})

@@ -1,4 +1,4 @@
-"""Whatever a client puts in a date or integer parameter, catalog/inputs.py
+"""Whatever a client puts in a date or integer parameter, core/inputs.py
 answers with a usable value or InputRefused (a 400), never another exception."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 
-from catalog import inputs
+from core import inputs
 
 # Text that looks like what the parsers read, and anything at all.
 DATEISH = st.one_of(

@@ -27,10 +27,10 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from catalog.ingest import git as gitio
-from catalog.ingest.sync import check_url, crawl_location
+from catalog.ingest.sync import crawl_location
 from catalog.locations import register_location
 from catalog.models import Entity, Location
-from catalog.urlpolicy import RepoUrl, check_repo_url
+from catalog.urlpolicy import RepoUrl, check_repo_url, check_url
 from techdocs import mirrors
 from techdocs.models import DocsBuild
 from techdocs.sites import docs_changed

@@ -11,10 +11,12 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from catalog.ingest.sync import LOCK_NAMESPACE, crawl_location
+from catalog.ingest.schedule import refresh_due
+from catalog.ingest.sync import crawl_location
 from catalog.locations import register_location
 from catalog.models import CrawlRun, Entity, Location
-from catalog.tasks import crawl_location_task, refresh_due
+from catalog.tasks import crawl_location_task
+from core.locks import CRAWL as LOCK_NAMESPACE
 from tests.support.worker import wait_for
 
 GOOD = """\

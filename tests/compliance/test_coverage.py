@@ -11,6 +11,7 @@ from catalog.ingest.sync import crawl_location
 from catalog.locations import delete_entity, register_location
 from catalog.models import Entity, Location
 from compliance import coverage
+from tests.support.worker import wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -208,3 +209,22 @@ def test_pages_show_the_newest_count_and_when_it_was_made(catalog, viewer_client
     assert again.current
     assert {c["check"]: c["total"] for c in again.checks}["unknown-owner"] == 1
     assert again.counted_at >= first.counted_at
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_count_behind_the_catalog_is_counted_by_the_worker(
+    repos, settings, live_worker
+):
+    """Not eager, the page's request reaches the worker's warm-up task by name."""
+    from django.core.cache import cache
+
+    settings.GREENROOM_AFTER_CRAWL = []  # only the request below counts
+    cache.delete("coverage:requested")
+    repo = repos.create("org", {"catalog-info.yaml": ORG})
+    register_location(repo.url)  # the worker crawls it
+    wait_for(lambda: Entity.objects.filter(name="alice").exists())
+    coverage.count_now()
+    delete_entity(Entity.objects.get(name="alice"))
+    assert not coverage.counted().current  # behind: a count is queued
+    wait_for(coverage.is_current)

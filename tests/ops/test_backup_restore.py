@@ -18,9 +18,9 @@ from django.db import connection
 from django.test import Client
 
 from audit.models import AuditEntry
-from catalog.api.tokens import issue_token
 from catalog.locations import refresh_location, register_location
 from catalog.models import EntityRevision, Location
+from core.tokens import issue_token
 from tests.conftest import make_user
 from tests.support.postgres import database_url, new_database, pg
 from webhooks import keys

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from catalog.api.tokens import issue_token
 from catalog.locations import register_location
 from catalog.tasks import crawl_location_task
-from portal import logs
+from core import logs
+from core.tokens import issue_token
 
 Lines = Callable[[], list[dict[str, object]]]
 ROOT = Path(settings.BASE_DIR)

@@ -178,7 +178,7 @@ def test_the_portal_runs_scripts_only_from_its_static_files(
 
 def test_the_script_source_follows_the_static_url(rf, settings):
     settings.ALLOWED_HOSTS = ["portal.example", "testserver"]
-    from portal.csp import policy
+    from core.csp import policy
 
     assert "script-src portal.example/static/;" in policy(
         rf.get("/catalog", secure=True, HTTP_HOST="portal.example")

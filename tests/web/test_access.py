@@ -96,7 +96,7 @@ def test_single_sign_on_header(settings, client, viewer, org):
         *settings.MIDDLEWARE[after + 1 :],
     ]
     settings.AUTHENTICATION_BACKENDS = [
-        "catalog.roles.RoleAwareRemoteUserBackend",
+        "core.roles.RoleAwareRemoteUserBackend",
         *settings.AUTHENTICATION_BACKENDS,
     ]
     response = client.get("/catalog", headers={"X-Forwarded-User": viewer.username})
@@ -121,7 +121,7 @@ def test_adduser_creates_people_with_a_role_and_changes_roles(db):
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
-    from catalog.roles import role_of
+    from core.roles import role_of
 
     out = io.StringIO()
     call_command(

@@ -12,8 +12,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from catalog.api.tokens import issue_token
-from catalog.roles import grant_role
+from core.roles import grant_role
+from core.tokens import issue_token
 from tests.conftest import make_user
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,7 +36,7 @@ def sso(settings):
         *settings.MIDDLEWARE[after + 1 :],
     ]
     settings.AUTHENTICATION_BACKENDS = [
-        "catalog.roles.RoleAwareRemoteUserBackend",
+        "core.roles.RoleAwareRemoteUserBackend",
         *settings.AUTHENTICATION_BACKENDS,
     ]
 

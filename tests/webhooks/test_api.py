@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from catalog.api.tokens import issue_token
 from catalog.locations import register_location
+from core.tokens import issue_token
 from tests.webhooks.test_receive import COMPONENT, Host, crawl, github_push
 from webhooks.models import Webhook
 

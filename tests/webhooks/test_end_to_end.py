@@ -11,9 +11,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from catalog.api.tokens import issue_token
 from catalog.locations import register_location
 from catalog.models import CrawlRun, Location
+from core.tokens import issue_token
 from tests.support.worker import wait_for
 from tests.webhooks.conftest import signed
 from tests.webhooks.test_receive import COMPONENT, github_push

@@ -10,7 +10,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.roles import ROLES, VIEWER, grant_role
+from core.roles import ROLES, VIEWER, grant_role
 
 
 class Command(BaseCommand):

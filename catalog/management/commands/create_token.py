@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.api.tokens import TokenRefused, issue_token
+from core.tokens import TokenRefused, issue_token
 
 
 class Command(BaseCommand):

@@ -10,10 +10,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import Count
 
-from catalog.demo import ORG_REPO, build_demo_org
 from catalog.locations import RegistrationError, register_many, validate_target
 from catalog.models import Entity, Location
-from catalog.roles import ADMIN, EDITOR, VIEWER, grant_role
+from core.roles import ADMIN, EDITOR, VIEWER, grant_role
+from demo import ORG_REPO, build_demo_org
 
 
 class Command(BaseCommand):
