@@ -28,7 +28,7 @@ def flatten(entity: Mapping[str, Any], uid: str) -> list[Row]:
         key = key.lower()
         if len(key) > MAX_KEY or key in EXCLUDED:
             continue
-        text = _text(value)
+        text = _field_value(value)
         if text is not None and len(text) > MAX_VALUE:
             text = None  # too long to match on; the key still says it exists
         rows.setdefault((key, text.lower() if text is not None else None), text)
@@ -53,7 +53,7 @@ def _walk(prefix: str, node: Any) -> Iterator[tuple[str, Any]]:
         yield prefix, node
 
 
-def _text(value: Any) -> str | None:
+def _field_value(value: Any) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):

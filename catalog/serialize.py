@@ -123,7 +123,7 @@ def served_text(column: str, value: Any) -> str | None:
 
 def _build(ids: list[int]) -> dict[int, str]:
     rows = list(Entity.objects.filter(pk__in=ids).defer("descriptor"))
-    texts = [_text(body) for body in entity_json(rows)]
+    texts = [_compact_json(body) for body in entity_json(rows)]
     bodies = [
         EntityBody(entity_id=e.pk, etag=e.etag, text=text)
         for e, text in zip(rows, texts, strict=True)
@@ -141,5 +141,5 @@ def _build(ids: list[int]) -> dict[int, str]:
     return {body.entity_id: body.text for body in bodies}
 
 
-def _text(body: dict[str, Any]) -> str:
+def _compact_json(body: dict[str, Any]) -> str:
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False)

@@ -17,7 +17,7 @@ FACET_COLUMNS = ("kind", "namespace", "owner_ref", "type", "lifecycle", "system"
 LOOKUP_BATCH = 500
 
 
-def _text(value: Any, size: int) -> str:
+def _clipped(value: Any, size: int) -> str:
     if not isinstance(value, str | int | float) or isinstance(value, bool):
         return ""
     text = str(value)
@@ -38,11 +38,11 @@ def summary_fields(entity: Any) -> dict[str, Any]:
         "namespace": entity.namespace.lower(),
         "name": entity.name,
         "owner_ref": entity.owner_ref,
-        "title": _text(metadata.get("title"), 200),
-        "description": _text(metadata.get("description"), 300),
-        "type": _text(spec.get("type"), 200).lower(),
-        "lifecycle": _text(spec.get("lifecycle"), 200).lower(),
-        "system": _text(spec.get("system"), 200).lower(),
+        "title": _clipped(metadata.get("title"), 200),
+        "description": _clipped(metadata.get("description"), 300),
+        "type": _clipped(spec.get("type"), 200).lower(),
+        "lifecycle": _clipped(spec.get("lifecycle"), 200).lower(),
+        "system": _clipped(spec.get("system"), 200).lower(),
         "updated_at": entity.updated_at,
     }
 

@@ -181,8 +181,8 @@ def _scorecard(card: Any, where: str) -> Scorecard:
     _unique([r.id for r in parsed], f"{where}: rule")
     return Scorecard(
         id=card_id,
-        title=_text(card, "title", where) or card_id,
-        description=_text(card, "description", where),
+        title=_required_string(card, "title", where) or card_id,
+        description=_required_string(card, "description", where),
         levels=tuple(levels),
         rules=tuple(parsed),
         kinds=_kinds(card, where),
@@ -216,7 +216,7 @@ def _rule(rule: Any, card: str, index: int, levels: list[str]) -> Rule:
         options.update(_value_test(rule, where, "path" if check == "field" else "key"))
     return Rule(
         id=rule_id,
-        title=_text(rule, "title", where) or _sentence(CHECKS[check][0]),
+        title=_required_string(rule, "title", where) or _sentence(CHECKS[check][0]),
         check=check,
         level=levels.index(level) + 1,
         kinds=_kinds(rule, where),
@@ -268,7 +268,7 @@ def _kinds(data: dict[str, Any], where: str) -> frozenset[str]:
     return frozenset(k.lower() for k in kinds)
 
 
-def _text(data: dict[str, Any], name: str, where: str) -> str:
+def _required_string(data: dict[str, Any], name: str, where: str) -> str:
     value = data.get(name, "")
     if not isinstance(value, str):
         raise RulesError(f"{where}: {name} must be text")

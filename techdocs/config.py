@@ -308,7 +308,7 @@ def sanitize(raw: Any, *, site_name: str) -> SafeConfig:
         else:
             dropped.append(f"{key}: not an allowed setting")
     docs_dir = _docs_dir(options.pop("docs_dir", "docs"))
-    options["site_name"] = _text(options.get("site_name")) or site_name
+    options["site_name"] = _stripped(options.get("site_name")) or site_name
     for key in TEXT_KEYS & set(options):
         if not isinstance(options[key], str):
             dropped.append(f"{key}: not text")
@@ -325,12 +325,12 @@ def sanitize(raw: Any, *, site_name: str) -> SafeConfig:
     return SafeConfig(options=options, docs_dir=docs_dir, dropped=dropped)
 
 
-def _text(value: Any) -> str:
+def _stripped(value: Any) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
 def _docs_dir(value: Any) -> str:
-    text = _text(value) or "docs"
+    text = _stripped(value) or "docs"
     clean = posixpath.normpath(text.replace("\\", "/"))
     if clean.startswith(("/", "../")) or clean == ".." or ":" in clean.split("/")[0]:
         raise ConfigError(f"docs_dir {text!r} leaves the documentation folder")

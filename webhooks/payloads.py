@@ -99,9 +99,9 @@ def _github(headers: Mapping[str, str], payload: dict[str, Any]) -> Event:
     name = _event_name(headers)
     repo = _dict(payload.get("repository"))
     if name == "ping":
-        return Event("ping", name, _text(repo.get("full_name")))
+        return Event("ping", name, _string(repo.get("full_name")))
     if name != "push":
-        return Event("other", name, _text(repo.get("full_name")))
+        return Event("other", name, _string(repo.get("full_name")))
     ref, after = _ref(payload.get("ref")), _sha(payload.get("after"))
     deleted = bool(payload.get("deleted")) or after in ("", ZEROS)
     update = RefUpdate(
@@ -114,19 +114,19 @@ def _github(headers: Mapping[str, str], payload: dict[str, Any]) -> Event:
     return Event(
         "push",
         name,
-        _text(repo.get("full_name")),
+        _string(repo.get("full_name")),
         _urls(repo.get(k) for k in ("clone_url", "ssh_url", "html_url", "git_url")),
         [update],
         _files(commits) if complete else None,
-        _text(repo.get("default_branch")),
+        _string(repo.get("default_branch")),
     )
 
 
 def _gitlab(headers: Mapping[str, str], payload: dict[str, Any]) -> Event:
-    name = _text(headers.get("x-gitlab-event")) or _text(payload.get("object_kind"))
-    kind = _text(payload.get("object_kind") or payload.get("event_name"))
+    name = _string(headers.get("x-gitlab-event")) or _string(payload.get("object_kind"))
+    kind = _string(payload.get("object_kind") or payload.get("event_name"))
     project = _dict(payload.get("project")) or _dict(payload.get("repository"))
-    display = _text(project.get("path_with_namespace") or project.get("name"))
+    display = _string(project.get("path_with_namespace") or project.get("name"))
     if kind not in ("push", "tag_push"):
         return Event("other", name or kind, display)
     after = _sha(payload.get("after"))
@@ -150,14 +150,14 @@ def _gitlab(headers: Mapping[str, str], payload: dict[str, Any]) -> Event:
         _urls(urls),
         [update],
         _files(commits) if complete else None,
-        _text(project.get("default_branch")),
+        _string(project.get("default_branch")),
     )
 
 
 def _bitbucket_cloud(headers: Mapping[str, str], payload: dict[str, Any]) -> Event:
-    name = _text(headers.get("x-event-key"))
+    name = _string(headers.get("x-event-key"))
     repo = _dict(payload.get("repository"))
-    full_name = _text(repo.get("full_name"))
+    full_name = _string(repo.get("full_name"))
     if name != "repo:push":
         return Event("other", name, full_name)
     updates = []
@@ -165,7 +165,7 @@ def _bitbucket_cloud(headers: Mapping[str, str], payload: dict[str, Any]) -> Eve
         new, old = _dict(_dict(change).get("new")), _dict(_dict(change).get("old"))
         ref = new or old
         prefix = "refs/tags/" if ref.get("type") == "tag" else "refs/heads/"
-        target = _text(ref.get("name"))
+        target = _string(ref.get("name"))
         if not target:
             continue
         updates.append(
@@ -183,11 +183,11 @@ def _bitbucket_cloud(headers: Mapping[str, str], payload: dict[str, Any]) -> Eve
 
 
 def _bitbucket_server(headers: Mapping[str, str], payload: dict[str, Any]) -> Event:
-    name = _text(headers.get("x-event-key") or payload.get("eventKey"))
+    name = _string(headers.get("x-event-key") or payload.get("eventKey"))
     repo = _dict(payload.get("repository"))
     project = _dict(repo.get("project"))
     display = "/".join(
-        filter(None, (_text(project.get("key")), _text(repo.get("slug"))))
+        filter(None, (_string(project.get("key")), _string(repo.get("slug"))))
     )
     if name == "diagnostics:ping":
         return Event("ping", name, display)
@@ -219,7 +219,7 @@ def _event_name(headers: Mapping[str, str]) -> str:
         "x-gogs-event",
     ):
         if value := headers.get(header):
-            return _text(value)
+            return _string(value)
     return ""
 
 
@@ -246,14 +246,14 @@ def _whole(value: Any) -> bool:
 
 
 def _ref(value: Any) -> str:
-    ref = _text(value)
+    ref = _string(value)
     if not ref.startswith("refs/"):
         raise PayloadError("the push names no ref")
     return ref
 
 
 def _sha(value: Any) -> str:
-    text = _text(value).lower()
+    text = _string(value).lower()
     return (
         text
         if len(text) in (40, 64) and all(c in "0123456789abcdef" for c in text)
@@ -261,7 +261,7 @@ def _sha(value: Any) -> str:
     )
 
 
-def _text(value: Any) -> str:
+def _string(value: Any) -> str:
     return storable_text(value, MAX_TEXT) if isinstance(value, str) else ""
 
 

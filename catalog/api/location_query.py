@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from catalog.api.locations import location_json
+from catalog.api.predicates import filter_text
 from catalog.models import Location
 from core.api import params
 from core.api.errors import InputError
@@ -96,25 +97,17 @@ def _field(field: str, value: Any, row: dict[str, Any]) -> bool:
     actual = row.get(field.lower())
     have = actual.lower() if isinstance(actual, str) else None
     if not isinstance(value, dict):
-        return have == _text(value)
+        return have == filter_text(value)
     if len(value) != 1:
         raise InputError(f"the value of {field} must be a primitive or one operator")
     operator, operand = next(iter(value.items()))
     if operator == "$exists" and isinstance(operand, bool):
         return (have is not None) == operand
     if operator == "$in" and isinstance(operand, list):
-        return have in {_text(item) for item in operand}
+        return have in {filter_text(item) for item in operand}
     if operator == "$hasPrefix" and isinstance(operand, str):
         return have is not None and have.startswith(operand.lower())
     raise InputError(f"invalid operator {operator} for {field}")
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if not isinstance(value, str | int | float):
-        raise InputError("values must be strings, numbers or booleans")
-    return str(value).lower()
 
 
 def _encode(query: Any, total: int, after: int) -> str:

@@ -65,7 +65,7 @@ def _field(field: str, value: Any) -> Q:
     if key == "relations":
         return _relations(value)
     if isinstance(value, Primitive):
-        return _rows(key, [_text(value)])
+        return _rows(key, [filter_text(value)])
     if not isinstance(value, dict) or len(value) != 1:
         raise InputError(f"the value of {field} must be a primitive or one operator")
     operator, operand = next(iter(value.items()))
@@ -73,10 +73,12 @@ def _field(field: str, value: Any) -> Q:
         return _rows(key, None) if operand else ~_rows(key, None)
     if operator == "$in" and isinstance(operand, list):
         return (
-            _rows(key, [_text(item) for item in operand]) if operand else Q(pk__in=[])
+            _rows(key, [filter_text(item) for item in operand])
+            if operand
+            else Q(pk__in=[])
         )
     if operator == "$contains" and isinstance(operand, Primitive):
-        return _rows(key, [_text(operand)])
+        return _rows(key, [filter_text(operand)])
     if operator == "$hasPrefix" and isinstance(operand, str):
         prefixed = EntityField.objects.filter(
             entity=OuterRef("pk"), key=key, value__startswith=operand.lower()
@@ -85,7 +87,9 @@ def _field(field: str, value: Any) -> Q:
     raise InputError(f"invalid operator {operator} for {field}")
 
 
-def _text(value: Any) -> str:
+def filter_text(value: Any) -> str:
+    """A filter value as the flattened rows hold it: lower-cased text, booleans
+    as `true`/`false`; anything but a string, number or boolean is refused."""
     if not isinstance(value, Primitive):
         raise InputError("values must be strings, numbers or booleans")
     if isinstance(value, bool):
@@ -113,7 +117,7 @@ def _relations(value: Any) -> Q:
     if isinstance(target, str):
         rows = rows.filter(target_ref=target.lower())
     elif isinstance(target, dict) and isinstance(target.get("$in"), list):
-        rows = rows.filter(target_ref__in=[_text(t) for t in target["$in"]])
+        rows = rows.filter(target_ref__in=[filter_text(t) for t in target["$in"]])
     elif target is not None:
         raise InputError("targetRef must be a string or {$in: [...]}")
     return Q(Exists(rows))

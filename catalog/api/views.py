@@ -31,8 +31,7 @@ from catalog.descriptor.validate_request import (
     parse_request_location,
     validate_request,
 )
-from catalog.ingest.git import GitError
-from catalog.ingest.preview import preview_target
+from catalog.ingest.preview import dry_run
 from catalog.locations import (
     RegistrationError,
     Target,
@@ -44,7 +43,6 @@ from catalog.locations import (
 )
 from catalog.models import Entity, Location
 from catalog.serialize import served_text, with_bodies
-from catalog.urlpolicy import UrlRefused
 from core.api import params
 from core.api.base import ApiView
 from core.api.errors import ConflictError, InputError, NotFoundError
@@ -367,20 +365,16 @@ def _location(uid: str) -> Location:
 
 def _dry_run(target: Target, text: str) -> dict[str, Any]:
     """What registering would produce, stored nowhere; any problem is a 400."""
-    try:
-        preview = preview_target(target.url, target.branch, target.path)
-    except (UrlRefused, GitError) as exc:
-        raise InputError(str(exc)) from None
-    errors = [p.message for p in preview.read.problems if p.level == "error"]
+    run = dry_run(target.url, target.branch, target.path)
+    if run.preview is None:
+        raise InputError(run.failure or "the target could not be read")
+    errors = [p.message for p in run.preview.read.problems if p.level == "error"]
     if errors:
         raise InputError("; ".join(errors))
-    exists = Location.objects.filter(
-        url=target.url, branch=target.branch, path=target.path
-    ).exists()
     return {
-        "exists": exists,
+        "exists": run.existing is not None,
         "location": {"id": f"url:{text}", "type": "url", "target": text},
-        "entities": [parsed.entity for parsed in preview.read.entities],
+        "entities": [parsed.entity for parsed in run.preview.read.entities],
     }
 
 

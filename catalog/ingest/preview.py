@@ -8,11 +8,12 @@ from pathlib import Path
 
 from django.conf import settings
 
+from catalog.descriptor.refs import RefError
 from catalog.ingest import git as gitio
 from catalog.ingest.reader import ReadResult
 from catalog.ingest.sync import read_tree
-from catalog.models import Location
-from catalog.urlpolicy import check_url
+from catalog.models import Entity, Location
+from catalog.urlpolicy import UrlRefused, check_url
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,3 +45,29 @@ def preview_target(url: str, branch: str, path: str) -> Preview:
         finally:
             bare.close()
     return Preview(head.branch, head.commit, read)
+
+
+@dataclass(frozen=True, slots=True)
+class DryRun:
+    """What registering (url, branch, path) would do, for the register page and
+    `POST /locations?dryRun=true`."""
+
+    existing: Location | None  # this very registration, when it exists
+    preview: Preview | None  # None when the target could not be read
+    failure: str | None  # why not (safe to show)
+    elsewhere: dict[str, str]  # ref -> URL of the location that already holds it
+
+
+def dry_run(url: str, branch: str, path: str) -> DryRun:
+    existing = Location.objects.filter(url=url, branch=branch, path=path).first()
+    try:
+        preview = preview_target(url, branch, path)
+    except (UrlRefused, gitio.GitError, RefError) as exc:
+        return DryRun(existing, None, str(exc), {})
+    refs = [entity.ref for entity in preview.read.entities]
+    elsewhere = dict(
+        Entity.objects.filter(ref__in=refs)
+        .exclude(location=existing)
+        .values_list("ref", "location__url")
+    )
+    return DryRun(existing, preview, None, elsewhere)

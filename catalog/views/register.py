@@ -9,13 +9,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views import View
 
-from catalog.descriptor.refs import RefError
 from catalog.forms import RegisterForm
-from catalog.ingest.git import GitError
-from catalog.ingest.preview import preview_target
+from catalog.ingest.preview import dry_run
 from catalog.locations import register_location
-from catalog.models import Entity, Location
-from catalog.urlpolicy import UrlRefused
 from core.roles import EditorRequiredMixin
 
 TEMPLATE = "catalog/register.html"
@@ -43,25 +39,15 @@ class RegisterView(EditorRequiredMixin, View):
 
 
 def _dry_run(target: Any) -> dict[str, Any]:
-    existing = Location.objects.filter(
-        url=target.url, branch=target.branch, path=target.path
-    ).first()
-    try:
-        preview = preview_target(target.url, target.branch, target.path)
-    except (UrlRefused, GitError, RefError) as exc:
-        return {"target": target, "existing": existing, "failure": str(exc)}
-    refs = [entity.ref for entity in preview.read.entities]
-    elsewhere = dict(
-        Entity.objects.filter(ref__in=refs)
-        .exclude(location=existing)
-        .values_list("ref", "location__url")
-    )
+    run = dry_run(target.url, target.branch, target.path)
+    if run.preview is None:
+        return {"target": target, "existing": run.existing, "failure": run.failure}
     return {
         "target": target,
-        "existing": existing,
-        "preview": preview,
+        "existing": run.existing,
+        "preview": run.preview,
         "entities": [
-            {"parsed": entity, "elsewhere": elsewhere.get(entity.ref)}
-            for entity in preview.read.entities
+            {"parsed": entity, "elsewhere": run.elsewhere.get(entity.ref)}
+            for entity in run.preview.read.entities
         ],
     }
