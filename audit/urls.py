@@ -6,4 +6,4 @@ from audit import views
 
 app_name = "audit"
 
-urlpatterns = [path("", views.AuditLogView.as_view(), name="log")]
+urlpatterns = [path("", views.AuditLogPage.as_view(), name="log")]

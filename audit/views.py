@@ -1,4 +1,4 @@
-"""The audit log in the portal (compliance staff and admins) and in the API."""
+"""The audit log in the portal (compliance staff and admins); its API is audit/api/."""
 
 from __future__ import annotations
 
@@ -7,21 +7,14 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.generic import ListView
-from drf_spectacular.utils import extend_schema_view
-from rest_framework.exceptions import PermissionDenied
-from rest_framework.request import Request
-from rest_framework.response import Response
 
-from audit import query, schema
+from audit import query
 from audit.models import AuditEntry
 from core import spreadsheet
-from core.api import params
-from core.api.base import ApiView
-from core.api.errors import InputError
-from core.roles import AuditorRequiredMixin, can_audit
+from core.roles import AuditorRequiredMixin
 
 
-class AuditLogView(AuditorRequiredMixin, ListView):
+class AuditLogPage(AuditorRequiredMixin, ListView):
     """`/audit/`: filterable, newest first; `?format=csv` downloads the selection."""
 
     template_name = "audit/log.html"
@@ -55,21 +48,3 @@ class AuditLogView(AuditorRequiredMixin, ListView):
             "sources": AuditEntry.Source.choices,
             "error": self.error,
         }
-
-
-@extend_schema_view(get=schema.AUDIT)
-class AuditListView(ApiView):
-    """GET /api/audit: the log, filtered like the page, newest first."""
-
-    def get(self, request: Request) -> Response:
-        if not can_audit(request.user):
-            raise PermissionDenied("The audit log is for compliance staff and admins")
-        try:
-            rows = query.filtered(request.query_params)
-        except query.FilterError as exc:
-            raise InputError(str(exc)) from None
-        q = request.query_params
-        limit = params.integer(q, "limit", minimum=1, maximum=params.max_page()) or 100
-        offset = params.integer(q, "offset", minimum=0, maximum=10**9) or 0
-        page = [query.as_json(e) for e in rows[offset : offset + limit]]
-        return Response({"items": page})

@@ -30,11 +30,11 @@ def register_tabs() -> None:
             "definition",
             "Definition",
             10,
-            apidef.EntityDefinitionView.as_view(),
+            apidef.EntityDefinitionPage.as_view(),
             is_api,
         ),
-        tabs.EntityTab("graph", "Graph", 30, graph.EntityGraphView.as_view()),
-        tabs.EntityTab("history", "History", 40, entity.EntityHistoryView.as_view()),
-        tabs.EntityTab("yaml", "YAML", 60, entity.EntityYamlView.as_view()),
+        tabs.EntityTab("graph", "Graph", 30, graph.EntityGraphPage.as_view()),
+        tabs.EntityTab("history", "History", 40, entity.EntityHistoryPage.as_view()),
+        tabs.EntityTab("yaml", "YAML", 60, entity.EntityYamlPage.as_view()),
     ):
         tabs.register(tab)

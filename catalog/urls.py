@@ -14,36 +14,36 @@ ENTITY = "catalog/<str:namespace>/<str:kind>/<str:name>"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="catalog:entity-list"), name="home"),
-    path("catalog", browse.EntityListView.as_view(), name="entity-list"),
-    path(ENTITY, entity.EntityDetailView.as_view(), name="entity-detail"),
+    path("catalog", browse.EntityListPage.as_view(), name="entity-list"),
+    path(ENTITY, entity.EntityDetailPage.as_view(), name="entity-detail"),
     # The entity tabs every app registered in its ready() (core/tabs.py).
     *tabs.routes(ENTITY),
     path(
         f"{ENTITY}/definition/explorer",
-        apidef.DefinitionExplorerView.as_view(),
+        apidef.DefinitionExplorerPage.as_view(),
         name="entity-definition-explorer",
     ),
     path(
         f"{ENTITY}/definition/raw",
-        apidef.DefinitionRawView.as_view(),
+        apidef.DefinitionRawFile.as_view(),
         name="entity-definition-raw",
     ),
-    path("catalog-import", register.RegisterView.as_view(), name="register"),
-    path("settings/tokens", tokens.TokenListView.as_view(), name="tokens"),
-    path("locations", locations.LocationListView.as_view(), name="location-list"),
+    path("catalog-import", register.RegisterPage.as_view(), name="register"),
+    path("settings/tokens", tokens.TokenListPage.as_view(), name="tokens"),
+    path("locations", locations.LocationListPage.as_view(), name="location-list"),
     path(
         "locations/<int:pk>",
-        locations.LocationDetailView.as_view(),
+        locations.LocationDetailPage.as_view(),
         name="location-detail",
     ),
     path(
         "locations/<int:pk>/refresh",
-        locations.LocationRefreshView.as_view(),
+        locations.LocationRefreshAction.as_view(),
         name="location-refresh",
     ),
     path(
         "locations/<int:pk>/unregister",
-        locations.LocationUnregisterView.as_view(),
+        locations.LocationUnregisterPage.as_view(),
         name="location-unregister",
     ),
 ]

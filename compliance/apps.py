@@ -13,10 +13,10 @@ class ComplianceConfig(AppConfig):
     verbose_name = "Compliance"
 
     def ready(self) -> None:
-        from compliance.scorecard_views import EntityScorecardsView  # needs models
+        from compliance.scorecard_views import EntityScorecardsPage  # needs models
 
         checks.register(check_rules_file, "compliance")
-        view = EntityScorecardsView.as_view()
+        view = EntityScorecardsPage.as_view()
         tabs.register(tabs.EntityTab("scorecards", "Scorecards", 50, view))
 
 

@@ -12,10 +12,10 @@ class TechdocsConfig(AppConfig):
     verbose_name = "TechDocs"
 
     def ready(self) -> None:
-        from techdocs.views import DocsTabView  # views need the app registry
+        from techdocs.views import DocsTabPage  # views need the app registry
 
         tabs.register(
-            tabs.EntityTab("docs", "Docs", 20, DocsTabView.as_view(), documented)
+            tabs.EntityTab("docs", "Docs", 20, DocsTabPage.as_view(), documented)
         )
 
 

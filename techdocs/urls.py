@@ -7,14 +7,16 @@ from techdocs import views
 app_name = "techdocs"
 
 urlpatterns = [
-    path("", views.DocsIndexView.as_view(), name="index"),
-    path("search", views.DocsSearchView.as_view(), name="search"),
+    path("", views.DocsIndexPage.as_view(), name="index"),
+    path("search", views.DocsSearchPage.as_view(), name="search"),
     path(
-        "<str:namespace>/<str:kind>/<str:name>/", views.DocsView.as_view(), name="home"
+        "<str:namespace>/<str:kind>/<str:name>/",
+        views.DocsSitePage.as_view(),
+        name="home",
     ),
     path(
         "<str:namespace>/<str:kind>/<str:name>/<path:path>",
-        views.DocsView.as_view(),
+        views.DocsSitePage.as_view(),
         name="page",
     ),
 ]

@@ -18,7 +18,7 @@ from techdocs.models import DocsSite
 FILE_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 
-class DocsIndexView(ListView):
+class DocsIndexPage(ListView):
     """`/docs/`: every documented entity, and the state of its site."""
 
     template_name = "techdocs/index.html"
@@ -27,7 +27,7 @@ class DocsIndexView(ListView):
     queryset = DocsSite.objects.select_related("current")
 
 
-class DocsSearchView(ListView):
+class DocsSearchPage(ListView):
     """`/docs/search?query=`: sections of every current site, best first."""
 
     template_name = "techdocs/search.html"
@@ -44,7 +44,7 @@ class DocsSearchView(ListView):
         return context | {"search_query": self.query, "more": self.found.more}
 
 
-class DocsView(View):
+class DocsSitePage(View):
     """`/docs/<ns>/<kind>/<name>/<path>`: a page in the portal, or one of its files."""
 
     def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
@@ -57,9 +57,9 @@ class DocsView(View):
             raise Http404("Not in this site") from None
         build = site.current
         if build is None:
-            return PendingView.as_view()(request, site=site)
+            return DocsPendingPage.as_view()(request, site=site)
         if path == "" or path.endswith("/"):
-            return PageView.as_view()(request, site=site, build=build, url=path)
+            return DocsContentPage.as_view()(request, site=site, build=build, url=path)
         if serve.page_html(build, f"{path}/") is not None:
             return HttpResponseRedirect(f"{request.path}/")  # pages end with /
         found = serve.site_file(build, path)
@@ -73,7 +73,9 @@ class DocsView(View):
         return response
 
 
-class PageView(TemplateView):
+class DocsContentPage(TemplateView):
+    """A built page of the current site, with its navigation (from DocsSitePage)."""
+
     template_name = "techdocs/page.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -98,7 +100,9 @@ class PageView(TemplateView):
         return context
 
 
-class PendingView(TemplateView):
+class DocsPendingPage(TemplateView):
+    """A site with no finished build yet: the state of its latest one."""
+
     template_name = "techdocs/pending.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -112,7 +116,7 @@ class PendingView(TemplateView):
         return context
 
 
-class DocsTabView(EntityMixin, TemplateView):
+class DocsTabPage(EntityMixin, TemplateView):
     """The entity's Docs tab: where its docs come from, the builds, their logs."""
 
     tab = "docs"

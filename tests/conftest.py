@@ -5,22 +5,14 @@ from pathlib import Path
 
 import pytest
 
+from catalog.models import Location
 from portal.celery import app as celery_app
-from tests.support.gitrepos import GitDaemon, Repo
+from tests.support.catalog import crawl_repo
+from tests.support.descriptors import ORG
+from tests.support.gitrepos import GitDaemon, Repos
+from tests.support.scorecards import RULES
+from tests.support.users import make_user
 from tests.support.worker import running_worker
-
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-FIXTURES = SHARED / "fixtures"
-
-
-def shared_fixtures(*parts: str) -> Path:
-    """A folder of ../shared/fixtures, or skip: tests never copy the fixtures."""
-    path = FIXTURES.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(
-            f"shared fixtures not present at {path} (they live beside the checkout)"
-        )
-    return path
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +25,8 @@ def greenroom_settings(settings, tmp_path: Path) -> Iterator[None]:
     # may publish every kind here. Tests of the rule itself set it back to [].
     settings.GREENROOM_ORG_LOCATIONS = ["*"]
     # Pages are tested over plain http on localhost, with static files found in
-    # the apps (tests/web/test_static.py checks the collected, hashed production set).
+    # the apps (tests/ops/test_container.py checks the collected, hashed production
+    # set).
     settings.SECURE_SSL_REDIRECT = False
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     settings.WHITENOISE_USE_FINDERS = True
@@ -55,17 +48,6 @@ def greenroom_settings(settings, tmp_path: Path) -> Iterator[None]:
     celery_app.conf.task_always_eager = eager
 
 
-class Repos:
-    def __init__(self, base: Path) -> None:
-        self.base = base
-
-    def create(self, name: str, files: dict[str, object] | None = None) -> Repo:
-        repo = Repo(self.base / name)
-        if files is not None:
-            repo.commit(files, "initial")  # type: ignore[arg-type]
-        return repo
-
-
 @pytest.fixture
 def repos(tmp_path: Path) -> Repos:
     return Repos(tmp_path / "repos")
@@ -81,14 +63,20 @@ def git_daemon(repos: Repos, settings) -> Iterator[GitDaemon]:
     daemon.stop()
 
 
-def make_user(username: str, role: str):
-    from django.contrib.auth import get_user_model
+@pytest.fixture
+def org(repos, db) -> Location:
+    """The small organisation (tests/support/descriptors.py), crawled from a real
+    git repository."""
+    return crawl_repo(repos, "org", {"catalog-info.yaml": ORG})
 
-    from core.roles import grant_role
 
-    user = get_user_model().objects.create_user(username, password="pw-" + username)
-    grant_role(user, role)
-    return user
+@pytest.fixture
+def rules(settings, tmp_path: Path) -> Path:
+    """The scorecard rules of tests/support/scorecards.py, as the rules file."""
+    path = tmp_path / "scorecards.yaml"
+    path.write_text(RULES)
+    settings.GREENROOM_SCORECARDS_FILE = path
+    return path
 
 
 @pytest.fixture

@@ -18,10 +18,11 @@ from django.views.decorators.debug import (
 )
 from django.views.generic import DetailView, ListView
 
-from catalog.models import CrawlRun, Location
+from catalog.models import Location
 from core.roles import EditorRequiredMixin, can_edit
 from webhooks import receive, registry
-from webhooks.models import Delivery, Webhook
+from webhooks.models import Webhook
+from webhooks.outcomes import attach_outcomes
 
 DELIVERIES_SHOWN = 50
 
@@ -68,7 +69,7 @@ class WebhookForm(forms.Form):
     )
 
 
-class WebhookListView(ListView):
+class WebhookListPage(ListView):
     template_name = "webhooks/list.html"
     context_object_name = "webhooks"
     queryset = Webhook.objects.select_related("location")
@@ -79,7 +80,7 @@ class WebhookListView(ListView):
         }
 
 
-class WebhookCreateView(EditorRequiredMixin, View):
+class WebhookCreatePage(EditorRequiredMixin, View):
     template_name = "webhooks/new.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -107,7 +108,7 @@ class WebhookCreateView(EditorRequiredMixin, View):
         return render(request, self.template_name, {"form": form}, status=400)
 
 
-class WebhookDetailView(DetailView):
+class WebhookDetailPage(DetailView):
     template_name = "webhooks/detail.html"
     context_object_name = "webhook"
     slug_field = slug_url_kwarg = "uid"
@@ -128,14 +129,18 @@ class WebhookDetailView(DetailView):
         }
 
 
-class WebhookRotateView(EditorRequiredMixin, View):
+class WebhookRotateAction(EditorRequiredMixin, View):
+    """POST: a new secret, shown once on the page that answers."""
+
     def post(self, request: HttpRequest, uid: str) -> HttpResponse:
         webhook = get_object_or_404(Webhook, uid=uid)
         secret = registry.rotate_secret(webhook)
         return _show_secret(request, webhook, secret)
 
 
-class WebhookDeleteView(EditorRequiredMixin, View):
+class WebhookDeleteAction(EditorRequiredMixin, View):
+    """POST: delete the webhook, then back to the list."""
+
     def post(self, request: HttpRequest, uid: str) -> HttpResponse:
         registry.delete_webhook(get_object_or_404(Webhook, uid=uid))
         messages.success(request, "The webhook was deleted; remove it on the host too.")
@@ -156,36 +161,3 @@ def _show_secret(
         "payload_url": registry.payload_url(webhook, request.build_absolute_uri("/")),
     }
     return render(request, "webhooks/secret.html", context)
-
-
-def attach_outcomes(deliveries: list[Delivery]) -> None:
-    """Set `run` and `state` on each crawl a delivery queued: the location's first
-    crawl run since, or "up to date" when a crawl since found nothing new (those
-    leave no run). One query for the page: its locations' runs since the oldest."""
-    crawls = [c for d in deliveries for c in d.crawls.all()]
-    if not crawls:
-        return
-    since = min(c.queued_at for c in crawls)
-    runs: dict[int, list[CrawlRun]] = {}
-    for run in CrawlRun.objects.filter(
-        location_id__in={c.location_id for c in crawls}, started_at__gte=since
-    ).order_by("started_at"):
-        runs.setdefault(run.location_id, []).append(run)
-    for crawl in crawls:
-        found = next(
-            (
-                r
-                for r in runs.get(crawl.location_id, [])
-                if r.started_at >= crawl.queued_at
-            ),
-            None,
-        )
-        finished = crawl.location.last_crawl_finished
-        crawl.run = found  # type: ignore[attr-defined]
-        crawl.state = (  # type: ignore[attr-defined]
-            found.status
-            if found
-            else "up-to-date"
-            if finished and finished >= crawl.queued_at
-            else "queued"
-        )

@@ -44,14 +44,14 @@ def ordered(entities: QuerySet[Entity], orders: list[Order]) -> QuerySet[Entity]
     return entities.order_by(*keys, "pk")
 
 
-def fetch(ids: Iterable[int]) -> list[Entity]:
+def entities_with_bodies(ids: Iterable[int]) -> list[Entity]:
     """The entities with these ids, in this order (those still there), with bodies."""
     wanted = list(ids)
     by_id = {e.pk: e for e in with_bodies(Entity.objects.filter(pk__in=wanted))}
     return [by_id[pk] for pk in wanted if pk in by_id]
 
 
-def texts(entities: list[Entity], fields: list[str]) -> dict[int, str]:
+def json_by_id(entities: list[Entity], fields: list[str]) -> dict[int, str]:
     """Each entity's body as JSON text by id, reduced to `fields` when given."""
     served = served_texts(entities)
     if not fields:
@@ -59,11 +59,12 @@ def texts(entities: list[Entity], fields: list[str]) -> dict[int, str]:
     return {pk: dumps(project(json.loads(t), fields)) for pk, t in served.items()}
 
 
-def array(items: Iterable[str]) -> str:
+def json_array(items: Iterable[str]) -> str:
+    """A JSON array from items that are JSON text already."""
     return "[" + ",".join(items) + "]"
 
 
-def members(**encoded: str) -> str:
+def json_object(**encoded: str) -> str:
     """A JSON object from members that are JSON text already."""
     return "{" + ",".join(f"{dumps(k)}:{v}" for k, v in encoded.items()) + "}"
 
@@ -84,8 +85,8 @@ def stream(entities: QuerySet[Entity], fields: list[str]) -> Iterator[bytes]:
     start = 0
     while True:
         page = list(ids[start : start + CHUNK])
-        chunk = fetch(page)
-        found = texts(chunk, fields)
+        chunk = entities_with_bodies(page)
+        found = json_by_id(chunk, fields)
         for entity in chunk:
             if entity.pk in found:
                 yield (b"" if first else b",") + found[entity.pk].encode()

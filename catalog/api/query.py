@@ -17,7 +17,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import QueryDict
 
 from catalog.api import entity_params
-from catalog.api.entities import fetch, matching
+from catalog.api.entities import entities_with_bodies, matching
 from catalog.api.predicates import predicate_q
 from catalog.filters import parse_filter
 from catalog.models import Entity, EntityField
@@ -194,7 +194,7 @@ def page(query: EntityQuery, offset: int, limit: int) -> dict[str, Any]:
     more, keys = len(keys) > limit, keys[:limit]
     if not forward:
         keys.reverse()
-    found = fetch(pk for pk, *_ in keys)
+    found = entities_with_bodies(pk for pk, *_ in keys)
     edges = {pk: [rest[0] if rest else None, pk] for pk, *rest in keys}
     edge = replace(query, total=total)
     info: dict[str, str] = {}

@@ -5,7 +5,7 @@ The views build their JSON by hand (the stored entity JSON is served as it is), 
 there are no serializers to introspect: each operation is described here with the
 helpers of core/api/schema.py, next to the shared shapes (`COMPONENTS`, appended to
 the schema by settings), and applied to its view with `@extend_schema_view`.
-tests/api/test_schema.py runs Schemathesis against it, so it has to say what the
+tests/portal/api/test_schema.py runs Schemathesis against it, so it has to say what the
 server really does.
 """
 
@@ -48,7 +48,7 @@ def add_components(result: Schema, **_: Any) -> Schema:
 
 
 # OpenAPI links: where one operation's answer names what another takes, so that
-# clients (and Schemathesis' stateful phase, tests/api/test_schema_fuzz_roles.py)
+# clients (and Schemathesis' stateful phase, tests/portal/api/test_schema_fuzz_roles.py)
 # can follow register -> read -> delete, list -> entity by name, and so on.
 # (source operationId, status) -> [(link name, target operationId, parameters)]
 ENTITY_0 = {

@@ -13,15 +13,15 @@ from catalog.api import entity_params, locations, schema
 from catalog.api import query as entity_query
 from catalog.api.analyze import analyze_location
 from catalog.api.entities import (
-    array,
     dumps,
-    fetch,
+    entities_with_bodies,
+    json_array,
+    json_by_id,
+    json_object,
     json_response,
     matching,
-    members,
     ordered,
     stream,
-    texts,
 )
 from catalog.api.facets import counted
 from catalog.api.location_query import query_locations
@@ -51,7 +51,7 @@ MAX_ANCESTRY = 32  # Location entities naming Location entities: a deep chain is
 
 
 @extend_schema_view(get=schema.ENTITY_LIST)
-class EntityListView(ApiView):
+class EntityListApi(ApiView):
     """GET /entities: the legacy list (filter, fields, order, offset/limit/after)."""
 
     def get(self, request: Request) -> Any:
@@ -70,16 +70,16 @@ class EntityListView(ApiView):
                 page.offset : page.offset + page.limit + 1
             ]
         )
-        rows = fetch(ids[: page.limit])
-        found = texts(rows, fields)
-        response = json_response(array(found[e.pk] for e in rows if e.pk in found))
+        rows = entities_with_bodies(ids[: page.limit])
+        found = json_by_id(rows, fields)
+        response = json_response(json_array(found[e.pk] for e in rows if e.pk in found))
         if len(ids) > page.limit:
             response["Link"] = _next_link(request, page)
         return response
 
 
 @extend_schema_view(get=schema.ENTITY_QUERY_GET, post=schema.ENTITY_QUERY_POST)
-class EntityQueryView(ApiView):
+class EntityQueryApi(ApiView):
     """GET and POST (predicate) /entities/by-query: cursor-paged, with totalItems
     and pageInfo."""
 
@@ -117,7 +117,7 @@ class EntityQueryView(ApiView):
 
 
 @extend_schema_view(get=schema.ENTITY_BY_NAME)
-class EntityByNameView(ApiView):
+class EntityByNameApi(ApiView):
     """GET /entities/by-name/{kind}/{namespace}/{name}: one entity, names
     compared case-insensitively."""
 
@@ -132,7 +132,7 @@ class EntityByNameView(ApiView):
 
 
 @extend_schema_view(get=schema.ANCESTRY)
-class EntityAncestryView(ApiView):
+class EntityAncestryApi(ApiView):
     """GET …/ancestry: the entity, the Location entity that emitted it, and so on
     up to the location's generated entity (Backstage's emit graph)."""
 
@@ -149,20 +149,22 @@ class EntityAncestryView(ApiView):
             found = rows.filter(ref=parent).first()
         if not chain:
             raise NotFoundError(f"No entity {ref} found")
-        found = texts(fetch(e.pk for e in chain), [])
+        found = json_by_id(entities_with_bodies(e.pk for e in chain), [])
         items = [
-            members(
+            json_object(
                 entity=found[e.pk],
                 parentEntityRefs=dumps([e.parent_ref] if e.parent_ref else []),
             )
             for e in chain
             if e.pk in found
         ]
-        return json_response(members(rootEntityRef=dumps(ref), items=array(items)))
+        return json_response(
+            json_object(rootEntityRef=dumps(ref), items=json_array(items))
+        )
 
 
 @extend_schema_view(get=schema.ENTITY_BY_UID, delete=schema.ENTITY_DELETE)
-class EntityByUidView(ApiView):
+class EntityByUidApi(ApiView):
     """GET and DELETE /entities/by-uid/{uid}."""
 
     def delete(self, request: Request, uid: str) -> Response:
@@ -186,7 +188,7 @@ class EntityByUidView(ApiView):
 
 
 @extend_schema_view(post=schema.BY_REFS)
-class EntitiesByRefsView(ApiView):
+class EntitiesByRefsApi(ApiView):
     """POST /entities/by-refs: the entities in request order, null where missing."""
 
     reads_only = True
@@ -206,14 +208,14 @@ class EntitiesByRefsView(ApiView):
         if body.get("query") is not None:
             found = found.filter(predicate_q(body["query"]))
         rows = list(with_bodies(found))
-        served = texts(rows, fields)
+        served = json_by_id(rows, fields)
         by_ref = {e.ref: served[e.pk] for e in rows if e.pk in served}
-        items = array(by_ref.get(ref, "null") for ref in wanted)
-        return json_response(members(items=items))
+        items = json_array(by_ref.get(ref, "null") for ref in wanted)
+        return json_response(json_object(items=items))
 
 
 @extend_schema_view(get=schema.FACETS_GET, post=schema.FACETS_POST)
-class EntityFacetsView(ApiView):
+class EntityFacetsApi(ApiView):
     """GET /entity-facets (filter) and POST (predicate): value counts per field."""
 
     reads_only = True
@@ -237,10 +239,10 @@ class EntityFacetsView(ApiView):
 
 def _page_response(found: dict[str, Any], fields: list[str]) -> HttpResponse:
     rows = found["rows"]
-    served = texts(rows, fields)
-    items = array(served[e.pk] for e in rows if e.pk in served)
+    served = json_by_id(rows, fields)
+    items = json_array(served[e.pk] for e in rows if e.pk in served)
     return json_response(
-        members(
+        json_object(
             items=items,
             totalItems=dumps(found["totalItems"]),
             pageInfo=dumps(found["pageInfo"]),
@@ -261,7 +263,7 @@ def _next_link(request: Request, page: entity_params.Page) -> str:
 
 
 @extend_schema_view(get=schema.LOCATIONS_LIST, post=schema.LOCATION_CREATE)
-class LocationListView(ApiView):
+class LocationListApi(ApiView):
     """GET /locations (all, as `[{data}]`); POST /locations registers one."""
 
     def get(self, request: Request) -> Response:
@@ -289,7 +291,7 @@ class LocationListView(ApiView):
 @extend_schema_view(
     get=schema.LOCATION, put=schema.LOCATION_UPDATE, delete=schema.LOCATION_DELETE
 )
-class LocationDetailView(ApiView):
+class LocationDetailApi(ApiView):
     """GET /locations/{id}; DELETE /locations/{id} unregisters it and its entities."""
 
     def get(self, request: Request, uid: str) -> Response:
@@ -309,7 +311,7 @@ class LocationDetailView(ApiView):
 
 
 @extend_schema_view(post=schema.LOCATION_QUERY)
-class LocationQueryView(ApiView):
+class LocationQueryApi(ApiView):
     """POST /locations/by-query: a predicate over id, type and target; paged."""
 
     reads_only = True
@@ -319,7 +321,7 @@ class LocationQueryView(ApiView):
 
 
 @extend_schema_view(post=schema.ANALYZE)
-class AnalyzeLocationView(ApiView):
+class AnalyzeLocationApi(ApiView):
     """POST /analyze-location: the import wizard's look at a repository (it clones
     one, so, like registering, it takes an editor or a write token)."""
 
@@ -328,7 +330,7 @@ class AnalyzeLocationView(ApiView):
 
 
 @extend_schema_view(get=schema.LOCATION_BY_ENTITY)
-class LocationByEntityView(ApiView):
+class LocationByEntityApi(ApiView):
     """GET /locations/by-entity/{kind}/{namespace}/{name}: the location
     whose crawl produced the entity."""
 
@@ -379,7 +381,7 @@ def _dry_run(target: Target, text: str) -> dict[str, Any]:
 
 
 @extend_schema_view(post=schema.REFRESH)
-class RefreshView(ApiView):
+class RefreshApi(ApiView):
     """POST /refresh: crawl again, now, the location that produced an entity."""
 
     def post(self, request: Request) -> Response:
@@ -396,7 +398,7 @@ class RefreshView(ApiView):
 
 
 @extend_schema_view(post=schema.VALIDATE)
-class ValidateEntityView(ApiView):
+class ValidateEntityApi(ApiView):
     """POST /validate-entity: Backstage's processing of the entity read at the
     given location (catalog/descriptor/validate_request.py), storing nothing."""
 

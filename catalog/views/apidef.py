@@ -55,7 +55,7 @@ def definition_urls(entity: Entity) -> dict[str, str]:
     }
 
 
-class EntityDefinitionView(EntityMixin, TemplateView):
+class EntityDefinitionPage(EntityMixin, TemplateView):
     """The definition highlighted (OpenAPI: the explorer too), with who provides
     and consumes the API."""
 
@@ -85,7 +85,7 @@ class EntityDefinitionView(EntityMixin, TemplateView):
 
 
 @method_decorator(xframe_options_sameorigin, name="dispatch")
-class DefinitionExplorerView(TemplateView):
+class DefinitionExplorerPage(TemplateView):
     """Swagger UI on a page of its own, framed by the Definition tab."""
 
     template_name = "catalog/api_explorer.html"
@@ -115,7 +115,7 @@ class DefinitionExplorerView(TemplateView):
 
 
 @method_decorator(xframe_options_sameorigin, name="dispatch")
-class SchemaExplorerView(TemplateView):
+class SchemaExplorerPage(TemplateView):
     """Swagger UI on Greenroom's own OpenAPI schema (/api/schema/), served locally."""
 
     template_name = "catalog/api_explorer.html"
@@ -129,7 +129,7 @@ class SchemaExplorerView(TemplateView):
         return response
 
 
-class DefinitionRawView(View):
+class DefinitionRawFile(View):
     """The definition as written, as JSON or plain text: never as something a
     browser would render or run."""
 

@@ -11,7 +11,7 @@ from catalog.models import EntitySummary
 from catalog.search import search
 
 
-class EntityListView(ListView):
+class EntityListPage(ListView):
     template_name = "catalog/entity_list.html"
     paginate_by = 50
     context_object_name = "entities"

@@ -16,7 +16,7 @@ OWNED_SHOWN = 50
 LOCATION_ERRORS_SHOWN = 20
 
 
-class EntityDetailView(EntityMixin, TemplateView):
+class EntityDetailPage(EntityMixin, TemplateView):
     template_name = "catalog/entity_detail.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -72,7 +72,7 @@ def _ownership(owners: list[str]) -> dict[str, Any]:
     }
 
 
-class EntityHistoryView(EntityMixin, TemplateView):
+class EntityHistoryPage(EntityMixin, TemplateView):
     template_name = "catalog/entity_history.html"
     tab = "history"
 
@@ -82,7 +82,7 @@ class EntityHistoryView(EntityMixin, TemplateView):
         }
 
 
-class EntityYamlView(EntityMixin, TemplateView):
+class EntityYamlPage(EntityMixin, TemplateView):
     template_name = "catalog/entity_yaml.html"
     tab = "yaml"
 

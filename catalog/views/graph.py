@@ -30,7 +30,7 @@ def chosen_types(query: QueryDict) -> list[str]:
     return [name for name in PAIRS if name in known]
 
 
-class EntityGraphView(EntityMixin, TemplateView):
+class EntityGraphPage(EntityMixin, TemplateView):
     tab = "graph"
     template_name = "catalog/entity_graph.html"
 

@@ -30,7 +30,7 @@ def _count(model: Any) -> Coalesce:
     return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
 
 
-class LocationListView(ListView):
+class LocationListPage(ListView):
     template_name = "catalog/location_list.html"
     paginate_by = 50
     context_object_name = "locations"
@@ -51,7 +51,7 @@ class LocationListView(ListView):
         }
 
 
-class LocationDetailView(DetailView):
+class LocationDetailPage(DetailView):
     template_name = "catalog/location_detail.html"
     model = Location
     context_object_name = "location"
@@ -77,7 +77,9 @@ class LocationDetailView(DetailView):
         }
 
 
-class LocationRefreshView(EditorRequiredMixin, View):
+class LocationRefreshAction(EditorRequiredMixin, View):
+    """POST from the location page: queue a fresh crawl, then back to the page."""
+
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         location = get_object_or_404(Location, pk=pk)
         refresh_location(location)
@@ -85,7 +87,7 @@ class LocationRefreshView(EditorRequiredMixin, View):
         return redirect("catalog:location-detail", pk=location.pk)
 
 
-class LocationUnregisterView(EditorRequiredMixin, DetailView):
+class LocationUnregisterPage(EditorRequiredMixin, DetailView):
     """GET asks for confirmation; POST removes the location and its entities."""
 
     template_name = "catalog/location_unregister.html"

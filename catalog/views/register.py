@@ -17,7 +17,7 @@ from core.roles import EditorRequiredMixin
 TEMPLATE = "catalog/register.html"
 
 
-class RegisterView(EditorRequiredMixin, View):
+class RegisterPage(EditorRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         return render(request, TEMPLATE, {"form": RegisterForm()})
 

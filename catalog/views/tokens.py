@@ -22,7 +22,7 @@ class TokenForm(forms.Form):
     )
 
 
-class TokenListView(View):
+class TokenListPage(View):
     def get(self, request: HttpRequest) -> HttpResponse:
         return self._render(request, TokenForm())
 

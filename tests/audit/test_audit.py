@@ -22,8 +22,9 @@ from audit.models import AppendOnly, AuditEntry
 from catalog.locations import register_location
 from catalog.models import ApiToken, Entity, Location
 from core.tokens import issue_token
-from tests.conftest import make_user
-from tests.webhooks.test_receive import COMPONENT, Host, crawl, github_push
+from tests.support.catalog import crawl
+from tests.support.deliveries import COMPONENT, Host, github_push
+from tests.support.users import make_user
 from webhooks.models import Webhook
 
 pytestmark = pytest.mark.django_db

@@ -14,8 +14,9 @@ from django.test import Client
 
 from audit.models import AuditEntry
 from catalog.models import Entity, EntityRevision, Location, Relation
-from tests.conftest import make_user
-from tests.web.conftest import ORG, component, crawl_repo
+from tests.support.catalog import crawl_repo
+from tests.support.descriptors import ORG, component
+from tests.support.users import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -8,11 +8,12 @@ rebuilds its request handler so that middleware sees the test's settings.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from tests.support.browser import DESKTOP
 
 # Playwright's sync API keeps an event loop in the main thread, so Django thinks
 # the test's ORM calls come from async code. Documented for Playwright with
@@ -29,8 +30,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
+
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -105,27 +106,12 @@ def page(context):
     assert not errors, f"scripts failed in the page: {errors}"
 
 
-def log_in(page, user) -> None:
-    """Sign in through the real form, as a person would."""
-    from playwright.sync_api import expect
-
-    username = user.get_username()
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "pw-" + username)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"^http://[^/]+/catalog$"))  # no https
-    expect(page.locator("form.account")).to_contain_text(username)
-    # portal.css paints the header in the accent colour: the stylesheet loaded.
-    expect(page.locator("header.top")).to_have_css(
-        "background-color", "rgb(11, 110, 79)"
-    )
-
-
 @pytest.fixture
 def catalog_org(repos, transactional_db):
-    """The tests/web organisation, crawled from a real git repository."""
-    from tests.web.conftest import ORG, crawl_repo
+    """The small organisation of tests/support/descriptors.py, crawled from a real
+    git repository."""
+    from tests.support.catalog import crawl_repo
+    from tests.support.descriptors import ORG
 
     return crawl_repo(repos, "org", {"catalog-info.yaml": ORG})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import log_in
+from tests.support.browser import log_in
 
 
 def test_the_explorer_lists_and_calls_the_api(

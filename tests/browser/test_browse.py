@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import log_in
+from tests.support.browser import log_in
 
 BILLING = "/catalog/default/component/billing"
 

@@ -8,13 +8,11 @@ import re
 from playwright.sync_api import expect
 
 from catalog.locations import register_location
-from tests.browser.conftest import log_in
-from tests.compliance.test_coverage import ORG, component
-from tests.compliance.test_scorecards import ORG as ORG_WITH_MEMBERS
-from tests.compliance.test_scorecards import PERFECT, SLOPPY, SMALL_TEAM, rules
-from tests.conftest import make_user
-
-__all__ = ["rules"]  # the fixture, shared with tests/compliance
+from tests.support.browser import log_in
+from tests.support.coverage import ORG, component
+from tests.support.scorecards import ORG as ORG_WITH_MEMBERS
+from tests.support.scorecards import PERFECT, SLOPPY, SMALL_TEAM
+from tests.support.users import make_user
 
 
 def test_coverage_and_the_audit_log(page, server, repos, transactional_db, screenshot):

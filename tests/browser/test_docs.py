@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 
 from catalog.locations import register_location
 from techdocs.models import DocsBuild
-from tests.browser.conftest import log_in
-from tests.techdocs.test_sites import FILES
+from tests.support.browser import log_in
+from tests.support.docs import FILES
 
 
 def test_a_reader_follows_the_docs_navigation(

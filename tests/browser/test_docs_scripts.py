@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 from catalog.locations import register_location
 from techdocs.models import DocsBuild
 from techdocs.sites import storage
-from tests.browser.conftest import log_in
-from tests.techdocs.test_serving_safety import BASE, HOSTILE
+from tests.support.browser import log_in
+from tests.support.docs import BASE, HOSTILE
 
 
 def _as_if_unsanitised(build: DocsBuild) -> None:

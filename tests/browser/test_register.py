@@ -11,9 +11,9 @@ from playwright.sync_api import expect
 
 from catalog.models import Entity, Location
 from portal.celery import app
-from tests.browser.conftest import log_in
+from tests.support.browser import log_in
+from tests.support.descriptors import ORG
 from tests.support.sessions import ending_new_sessions
-from tests.web.conftest import ORG
 
 
 @pytest.fixture

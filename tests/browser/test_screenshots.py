@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, log_in
-from tests.web.conftest import component
+from tests.support.browser import PHONE, log_in
+from tests.support.descriptors import component
 
 BILLING = "/catalog/default/component/billing"
 NEW_REPO = "---\n".join(

@@ -7,8 +7,8 @@ import re
 from playwright.sync_api import expect
 
 from catalog.locations import register_location
-from tests.browser.conftest import log_in
-from tests.webhooks.test_receive import COMPONENT, Host, github_push
+from tests.support.browser import log_in
+from tests.support.deliveries import COMPONENT, Host, github_push
 from webhooks.models import Webhook
 
 

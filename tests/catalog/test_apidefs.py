@@ -19,7 +19,7 @@ from catalog import apidefs
 from catalog.ingest.sync import crawl_location
 from catalog.locations import register_location
 from catalog.models import Entity
-from tests.conftest import shared_fixtures
+from tests.support.fixtures import shared_fixtures
 
 EXPLORER_CSP = (
     "default-src 'none'; script-src testserver/static/; "

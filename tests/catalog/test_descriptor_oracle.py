@@ -27,7 +27,6 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,11 +34,29 @@ import yaml
 
 from catalog.descriptor import parse_file
 from catalog.descriptor.template_schema import SCHEMAS, load_schema
-from tests.conftest import FIXTURES
+from tests.support.fixtures import FIXTURES
+from tests.support.oracle import (
+    BASELINES,
+    LIST,
+    NPM_CI,
+    OBJECT,
+    ORACLE,
+    PARAMETERS,
+    PRESENCE,
+    PROFILE,
+    SPEC_FIELDS,
+    STEPS,
+    STR,
+    V1,
+    V1BETA3,
+    Case,
+    Judged,
+    Verdict,
+    differs,
+    report_disagreements,
+)
 
-ORACLE = Path(__file__).resolve().parents[1] / "oracle"
 CATALOG_FIXTURES = FIXTURES / "catalog"
-NPM_CI = "npm ci --prefix tests/oracle"
 
 
 @pytest.fixture(autouse=True)
@@ -51,155 +68,8 @@ def greenroom_settings() -> None:
 # The corpus
 
 
-@dataclass(frozen=True)
-class Case:
-    id: str
-    document: Any
-
-
 DELETE = object()  # a variant value that removes the key
 
-V1 = "backstage.io/v1alpha1"
-V1BETA3 = "scaffolder.backstage.io/v1beta3"
-
-BASELINES: dict[str, dict[str, Any]] = {
-    "Component": {
-        "apiVersion": V1,
-        "kind": "Component",
-        "metadata": {"name": "svc"},
-        "spec": {"type": "service", "lifecycle": "production", "owner": "team-a"},
-    },
-    "API": {
-        "apiVersion": V1,
-        "kind": "API",
-        "metadata": {"name": "svc-api"},
-        "spec": {
-            "type": "openapi",
-            "lifecycle": "production",
-            "owner": "team-a",
-            "definition": "openapi: 3.0.0",
-        },
-    },
-    "Resource": {
-        "apiVersion": V1,
-        "kind": "Resource",
-        "metadata": {"name": "db"},
-        "spec": {"type": "database", "owner": "team-a"},
-    },
-    "System": {
-        "apiVersion": V1,
-        "kind": "System",
-        "metadata": {"name": "payments"},
-        "spec": {"owner": "team-a"},
-    },
-    "Domain": {
-        "apiVersion": V1,
-        "kind": "Domain",
-        "metadata": {"name": "commerce"},
-        "spec": {"owner": "team-a"},
-    },
-    "Group": {
-        "apiVersion": V1,
-        "kind": "Group",
-        "metadata": {"name": "team-a"},
-        "spec": {"type": "team", "children": []},
-    },
-    "User": {
-        "apiVersion": V1,
-        "kind": "User",
-        "metadata": {"name": "jdoe"},
-        "spec": {"memberOf": []},
-    },
-    "Location": {
-        "apiVersion": V1,
-        "kind": "Location",
-        "metadata": {"name": "root"},
-        "spec": {"type": "url", "target": "./catalog-info.yaml"},
-    },
-    "Template": {
-        "apiVersion": V1BETA3,
-        "kind": "Template",
-        "metadata": {"name": "new-service"},
-        "spec": {
-            "type": "service",
-            "steps": [{"id": "fetch", "name": "Fetch", "action": "fetch:template"}],
-        },
-    },
-}
-
-# Spec fields per kind, from the reference (catalog-model.md section 2), not from our
-# code: name -> (shape, required, a valid value).
-STR, LIST, PROFILE, PRESENCE, STEPS, PARAMETERS, OBJECT = (
-    "str",
-    "list",
-    "profile",
-    "presence",
-    "steps",
-    "parameters",
-    "object",
-)
-SPEC_FIELDS: dict[str, dict[str, tuple[str, bool, Any]]] = {
-    "Component": {
-        "type": (STR, True, "service"),
-        "lifecycle": (STR, True, "production"),
-        "owner": (STR, True, "team-a"),
-        "system": (STR, False, "payments"),
-        "subcomponentOf": (STR, False, "parent-svc"),
-        "providesApis": (LIST, False, ["svc-api"]),
-        "consumesApis": (LIST, False, ["other-api"]),
-        "dependsOn": (LIST, False, ["resource:db"]),
-        "dependencyOf": (LIST, False, ["component:frontend"]),
-    },
-    "API": {
-        "type": (STR, True, "openapi"),
-        "lifecycle": (STR, True, "production"),
-        "owner": (STR, True, "team-a"),
-        "definition": (STR, True, "openapi: 3.0.0"),
-        "system": (STR, False, "payments"),
-    },
-    "Resource": {
-        "type": (STR, True, "database"),
-        "owner": (STR, True, "team-a"),
-        "system": (STR, False, "payments"),
-        "dependsOn": (LIST, False, ["resource:other-db"]),
-        "dependencyOf": (LIST, False, ["component:svc"]),
-    },
-    "System": {
-        "owner": (STR, True, "team-a"),
-        "domain": (STR, False, "commerce"),
-        "type": (STR, False, "product"),
-    },
-    "Domain": {
-        "owner": (STR, True, "team-a"),
-        "subdomainOf": (STR, False, "everything"),
-        "type": (STR, False, "business"),
-    },
-    "Group": {
-        "type": (STR, True, "team"),
-        "profile": (PROFILE, False, {"displayName": "Team A"}),
-        "parent": (STR, False, "org"),
-        "children": (LIST, True, ["team-b"]),
-        "members": (LIST, False, ["jdoe"]),
-    },
-    "User": {
-        "profile": (PROFILE, False, {"displayName": "J. Doe", "email": "j@x.io"}),
-        "memberOf": (LIST, True, ["team-a"]),
-    },
-    "Location": {
-        "type": (STR, False, "url"),
-        "target": (STR, False, "./catalog-info.yaml"),
-        "targets": (LIST, False, ["./a.yaml", "./b.yaml"]),
-        "presence": (PRESENCE, False, "optional"),
-    },
-    "Template": {
-        "type": (STR, True, "service"),
-        "steps": (STEPS, True, [{"action": "debug:log"}]),
-        "parameters": (PARAMETERS, False, [{"title": "Name", "properties": {}}]),
-        "owner": (STR, False, "team-a"),
-        "lifecycle": (STR, False, "experimental"),
-        "output": (OBJECT, False, {"links": [{"url": "https://example.com"}]}),
-    },
-}
 
 # Wrong or edge values for each shape (valid ones are in SPEC_FIELDS).
 SHAPE_VALUES: dict[str, list[Any]] = {
@@ -826,20 +696,6 @@ def fixture_cases() -> Fixtures | None:
 # Both judges
 
 
-@dataclass(frozen=True)
-class Verdict:
-    valid: bool
-    errors: list[str]
-    ref_errors: list[str]
-
-
-@dataclass(frozen=True)
-class Judged:
-    case: Case
-    backstage: Verdict
-    ours: Verdict
-
-
 def node_for_oracle() -> str:
     """Node.js, with the oracle's packages installed (else the test fails)."""
     node = shutil.which("node")
@@ -901,38 +757,13 @@ def judged(fixtures: Fixtures | None) -> dict[str, Judged]:
     }
 
 
-def _differs(item: Judged) -> bool:
-    backstage, ours = item.backstage, item.ours
-    if backstage.valid and backstage.ref_errors:
-        return ours.valid  # the catalog would fail it while emitting relations
-    return backstage.valid != ours.valid
-
-
-def _report(items: list[Judged]) -> str:
-    def verdict(v: Verdict) -> str:
-        word = "valid" if v.valid else "INVALID"
-        details = v.errors + [f"(refs) {e}" for e in v.ref_errors]
-        return word + "".join(f"\n      - {e[:300]}" for e in details)
-
-    blocks = []
-    for item in items:
-        document = json.dumps(item.case.document, ensure_ascii=False)
-        if len(document) > 600:
-            document = document[:600] + f"... ({len(document)} chars)"
-        blocks.append(
-            f"* {item.case.id}\n    document: {document}\n"
-            f"    Backstage: {verdict(item.backstage)}\n    ours: {verdict(item.ours)}"
-        )
-    return f"{len(items)} disagreement(s) with Backstage:\n" + "\n".join(blocks)
-
-
 def _disagreements(judged: dict[str, Judged], *, fixture: bool) -> str:
     found = [
         item
         for item in judged.values()
-        if item.case.id.startswith("fixture ") == fixture and _differs(item)
+        if item.case.id.startswith("fixture ") == fixture and differs(item)
     ]
-    return _report(found) if found else ""
+    return report_disagreements(found) if found else ""
 
 
 # ---------------------------------------------------------------------------
@@ -972,7 +803,7 @@ def test_unparseable_refs_rejected_like_the_catalog(judged: dict[str, Judged]) -
         named = all(any(f"spec.{f}" in e for e in item.ours.errors) for f in fields)
         if item.ours.valid or not named:
             wrong.append(item)
-    assert not wrong, _report(wrong)
+    assert not wrong, report_disagreements(wrong)
 
 
 def test_fixture_verdicts_agree_with_backstage(

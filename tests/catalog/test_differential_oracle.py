@@ -40,7 +40,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from catalog.descriptor import parse_file
-from tests.catalog.test_descriptor_oracle import (
+from tests.support.oracle import (
     BASELINES,
     NPM_CI,
     ORACLE,
@@ -48,8 +48,8 @@ from tests.catalog.test_descriptor_oracle import (
     Case,
     Judged,
     Verdict,
-    _differs,
-    _report,
+    differs,
+    report_disagreements,
 )
 
 BATCH = 100  # mutated documents per example, judged together
@@ -644,7 +644,7 @@ class Judges:
 
 
 def undocumented(item: Judged) -> bool:
-    return _differs(item) and documented(item) is None
+    return differs(item) and documented(item) is None
 
 
 def disagreements(judges: Judges, batch: list[Sample]) -> list[Judged]:
@@ -735,4 +735,4 @@ def test_mutated_entities_agree_with_backstage(
 ) -> None:
     """Generated mutations of every kind: Backstage's verdict, or a documented one."""
     found = disagreements(judges, batch)
-    assert not found, _report(found)
+    assert not found, report_disagreements(found)

@@ -13,8 +13,8 @@ from catalog.ingest.sync import crawl_location
 from catalog.locations import register_location
 from catalog.models import Entity, ProcessingError, Relation
 from catalog.serialize import served
-from tests.conftest import shared_fixtures
 from tests.support.catalog import authored
+from tests.support.fixtures import shared_fixtures
 
 # The reference's relation table (catalog-model.md section 5.2): spec field ->
 # (default kind of the target, relation on the source, reverse on the target).

@@ -21,12 +21,12 @@ from catalog.graph import (
     shorten,
 )
 from catalog.refs_display import entity_url
-from tests.web.conftest import crawl_repo
+from tests.support.catalog import crawl_repo
 
 if TYPE_CHECKING:
     from django.http import HttpResponse
 
-    from tests.conftest import Repos
+    from tests.support.gitrepos import Repos
 
 CATALOG = """\
 apiVersion: backstage.io/v1alpha1

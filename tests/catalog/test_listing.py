@@ -10,7 +10,8 @@ from django.http import QueryDict
 
 from catalog.listing import COLUMNS, FLAGS, Choices, choose, facet_counts
 from catalog.models import EntityField, EntitySummary
-from tests.web.conftest import ORG, crawl_repo, many_components
+from tests.support.catalog import crawl_repo
+from tests.support.descriptors import ORG, many_components
 
 CHOICES = [
     "",

@@ -22,7 +22,7 @@ from catalog.ingest.sync import crawl_location
 from catalog.locations import register_location
 from catalog.models import CrawlRun, Entity, Location, ProcessingError
 from catalog.urlpolicy import HostFileUrl, UrlRefused, check_read_url, split_file_url
-from tests.conftest import shared_fixtures
+from tests.support.fixtures import shared_fixtures
 from tests.support.gitrepos import Repo
 from tests.support.webserver import Request, Server, files, http_backend, redirect
 

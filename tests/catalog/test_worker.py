@@ -17,14 +17,8 @@ from catalog.locations import register_location
 from catalog.models import CrawlRun, Entity, Location
 from catalog.tasks import crawl_location_task
 from core.locks import CRAWL as LOCK_NAMESPACE
+from tests.support.descriptors import GOOD
 from tests.support.worker import wait_for
-
-GOOD = """\
-apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata: {name: good}
-spec: {type: service, lifecycle: production, owner: team-a}
-"""
 
 
 @pytest.mark.worker

@@ -19,7 +19,8 @@ from catalog.locations import register_location
 from catalog.models import CrawlRun, Entity
 from catalog.tasks import crawl_location_task
 from portal.celery import app
-from tests.catalog.test_worker import GOOD, wait_for
+from tests.support.descriptors import GOOD
+from tests.support.worker import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 

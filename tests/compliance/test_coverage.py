@@ -11,41 +11,18 @@ from catalog.ingest.sync import crawl_location
 from catalog.locations import delete_entity, register_location
 from catalog.models import Entity, Location
 from compliance import coverage
+from tests.support.coverage import ORG, component
 from tests.support.worker import wait_for
 
 pytestmark = pytest.mark.django_db
 
-ORG = """\
-apiVersion: backstage.io/v1alpha1
-kind: Group
-metadata: {name: team-a}
-spec: {type: team, children: []}
----
-apiVersion: backstage.io/v1alpha1
-kind: Group
-metadata: {name: team-empty}
-spec: {type: team, children: []}
----
-apiVersion: backstage.io/v1alpha1
-kind: User
-metadata: {name: alice}
-spec: {memberOf: [team-a]}
-"""
+
 SYSTEMS = """\
 apiVersion: backstage.io/v1alpha1
 kind: System
 metadata: {name: payments}
 spec: {owner: team-a}
 """
-
-
-def component(name: str, owner: str, lifecycle: str = "production", **spec) -> str:
-    extra = "".join(f", {key}: {value}" for key, value in spec.items())
-    return (
-        "apiVersion: backstage.io/v1alpha1\nkind: Component\n"
-        f"metadata: {{name: {name}}}\n"
-        f"spec: {{type: service, lifecycle: {lifecycle}, owner: {owner}{extra}}}\n"
-    )
 
 
 TEMPLATE = """\

@@ -12,7 +12,7 @@ from catalog.ingest.sync import crawl_location
 from catalog.locations import register_location
 from catalog.models import EntityRevision, Location
 from compliance import history
-from tests.compliance.test_coverage import ORG, component
+from tests.support.coverage import ORG, component
 
 pytestmark = pytest.mark.django_db
 DAY = [datetime(2026, 3, d, 12, 0, tzinfo=UTC) for d in range(1, 6)]

@@ -22,101 +22,14 @@ from compliance.rules import RulesError, parse_rules
 from compliance.tasks import score_stale_task
 from techdocs.models import DocsBuild
 from techdocs.sites import docs_changed, run_build
+from tests.support.docs import FILES
+from tests.support.scorecards import ORG, PERFECT, RULES, SLOPPY, SMALL_TEAM
 from tests.support.worker import wait_for
-from tests.techdocs.test_sites import FILES
 
 pytestmark = pytest.mark.django_db
 SOURCE = "backstage.io/source-location"
 
-RULES = """\
-scorecards:
-  - id: ready
-    title: Ready
-    kinds: [component, api]
-    levels: [bronze, silver, gold]
-    rules:
-      - {id: owner, check: owner-exists, level: bronze}
-      - {id: description, check: has-description, level: bronze}
-      - {id: lifecycle, check: has-lifecycle, level: silver}
-      - {id: source, check: has-source-location, level: silver}
-      - {id: docs, check: techdocs-built, level: gold, kinds: [component]}
-      - {id: team, check: owner-members, min: 2, level: gold}
-      - {id: definition, check: api-definition, level: silver, kinds: [api]}
-      - id: pager
-        check: annotation
-        key: pagerduty.com/service-id
-        level: gold
-      - id: slack
-        check: annotation
-        key: slack.com/channel
-        matches: "^#[a-z-]+$"
-        level: gold
-      - id: tier
-        check: label
-        key: tier
-        one_of: [1, 2]
-        level: gold
-      - id: type
-        check: field
-        path: spec.type
-        one_of: [service, website, openapi]
-        level: silver
-  - id: people
-    kinds: [group]
-    rules:
-      - {id: described, check: has-description}
-"""
 
-ORG = """\
-apiVersion: backstage.io/v1alpha1
-kind: Group
-metadata: {name: team-a, description: The A team}
-spec: {type: team, children: []}
----
-apiVersion: backstage.io/v1alpha1
-kind: Group
-metadata: {name: team-b}
-spec: {type: team, children: []}
----
-apiVersion: backstage.io/v1alpha1
-kind: User
-metadata: {name: alice}
-spec: {memberOf: [team-a, team-b]}
----
-apiVersion: backstage.io/v1alpha1
-kind: User
-metadata: {name: bob}
-spec: {memberOf: [team-a]}
-"""
-PERFECT = """\
-apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata:
-  name: perfect
-  description: Does everything right
-  annotations:
-    pagerduty.com/service-id: PABC123
-    slack.com/channel: "#perfect"
-  labels: {tier: "1"}
-spec: {type: service, lifecycle: production, owner: team-a}
-"""
-SLOPPY = """\
-apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata:
-  name: sloppy
-  annotations: {slack.com/channel: "general chat"}
-  labels: {tier: "3"}
-spec: {type: library, lifecycle: experimental, owner: group:ghosts}
-"""
-SMALL_TEAM = """\
-apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata:
-  name: small-team
-  description: Owned by a team of one
-spec: {type: service, lifecycle: production, owner: team-b}
-"""
 OPENAPI = """\
 openapi: 3.0.0
 info: {title: Pets, version: 1.0.0}
@@ -142,14 +55,6 @@ spec:
   owner: team-a
   definition: "openapi: 3.0.0"
 """
-
-
-@pytest.fixture
-def rules(settings, tmp_path: Path) -> Path:
-    path = tmp_path / "scorecards.yaml"
-    path.write_text(RULES)
-    settings.GREENROOM_SCORECARDS_FILE = path
-    return path
 
 
 def crawl(location: Location) -> Location:

@@ -21,8 +21,8 @@ from audit.models import AuditEntry
 from catalog.locations import refresh_location, register_location
 from catalog.models import EntityRevision, Location
 from core.tokens import issue_token
-from tests.conftest import make_user
 from tests.support.postgres import database_url, new_database, pg
+from tests.support.users import make_user
 from webhooks import keys
 from webhooks.models import Webhook
 

@@ -20,7 +20,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.ops.containerfiles import (
+from tests.support.containerfiles import (
     ROOT,
     Instruction,
     build_context,
@@ -33,7 +33,7 @@ from tests.ops.containerfiles import (
     interpolate,
     service_environment,
 )
-from tests.ops.production import NGINX_CONF, Places, service_commands
+from tests.support.production import NGINX_CONF, Places, service_commands
 
 APP_SERVICES = ("web", "worker", "beat")
 # What compose's `${VAR:?}` asks the operator for, as an operator would set it.

@@ -25,7 +25,10 @@ import pytest
 import redis
 from django.conf import settings
 
-from tests.ops.production import (
+from tests.support.deliveries import github_push
+from tests.support.gitrepos import GitDaemon, Repo, free_port
+from tests.support.postgres import database_url, new_database
+from tests.support.production import (
     NGINX,
     Answer,
     Browser,
@@ -40,9 +43,6 @@ from tests.ops.production import (
     service_env,
     wait_until,
 )
-from tests.support.gitrepos import GitDaemon, Repo, free_port
-from tests.support.postgres import database_url, new_database
-from tests.webhooks.test_receive import github_push
 
 pytestmark = [
     pytest.mark.worker,

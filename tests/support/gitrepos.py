@@ -125,3 +125,16 @@ class GitDaemon:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
+
+
+class Repos:
+    """The repositories of one test, made under one folder by name."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+
+    def create(self, name: str, files: dict[str, object] | None = None) -> Repo:
+        repo = Repo(self.base / name)
+        if files is not None:
+            repo.commit(files, "initial")  # type: ignore[arg-type]
+        return repo

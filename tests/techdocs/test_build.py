@@ -3,29 +3,14 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
 from techdocs.build import BuildError, Limits, build_site
-from tests.conftest import shared_fixtures
+from tests.support.docs import all_html, write
+from tests.support.fixtures import shared_fixtures
 
 LIMITS = Limits(seconds=120)
-
-
-def write(root: Path, files: dict[str, str | bytes]) -> Path:
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content)
-    return root
-
-
-def all_html(site) -> str:
-    return "\n".join(page.html for page in site.pages)
 
 
 @pytest.mark.parametrize(

@@ -117,7 +117,7 @@ def test_defaults_and_techdocs_core_as_backstage_adds_them():
 
 
 def test_the_real_configs_survive_unchanged():
-    from tests.conftest import shared_fixtures
+    from tests.support.fixtures import shared_fixtures
 
     folder = shared_fixtures("techdocs")
     for config_file in sorted(folder.glob("*/mkdocs.y*ml")):

@@ -9,7 +9,7 @@ import pytest
 
 from techdocs.build import BuildError, Limits, build_site
 from techdocs.config import ConfigError, PythonName, load_untrusted, sanitize
-from tests.techdocs.test_build import all_html, write
+from tests.support.docs import all_html, write
 
 
 def safe(text: str):

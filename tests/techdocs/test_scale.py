@@ -24,8 +24,8 @@ from catalog.models import CrawlRun, Location
 from techdocs import export
 from techdocs.models import DocsBuild, DocsSite
 from techdocs.sites import docs_changed, run_build, storage
+from tests.support.docs import FILES
 from tests.support.gitrepos import GIT_ENV, Repo
-from tests.techdocs.test_sites import FILES
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from catalog.models import Location
 from techdocs.models import DocsBuild, DocsSection, DocsSite
 from techdocs.search import search, split
 from techdocs.sites import docs_changed, run_build
-from tests.techdocs.test_sites import COMPONENT, FILES
+from tests.support.docs import COMPONENT, FILES
 
 pytestmark = pytest.mark.django_db
 

@@ -17,10 +17,7 @@ from catalog.models import Location
 from techdocs import sanitize, serve
 from techdocs.models import DocsBuild
 from techdocs.sites import docs_changed, run_build
-from tests.techdocs.test_sites import FILES
-
-PAYLOAD = '<div><input title="x><script src=../evil.js></script>"></div>'
-BASE = "/docs/default/component/billing/"
+from tests.support.docs import BASE, HOSTILE, PAYLOAD
 
 
 class Tags(HTMLParser):
@@ -97,26 +94,6 @@ def test_only_images_keep_their_type(path, content_type, inline):
 
 
 # Findings 8 and 10 through the portal: a built site with hostile parts.
-
-HOSTILE = {
-    **FILES,
-    "mkdocs.yml": (
-        "site_name: Billing docs\n"
-        "nav:\n"
-        "  - Home: index.md\n"
-        "  - Guide: guide.md\n"
-        "  - Evil: javascript:alert(document.domain)\n"
-        "  - Sneaky: ' JaVaScRiPt:alert(1)'\n"
-        "  - Data: 'data:text/html,<script>alert(1)</script>'\n"
-        "  - Elsewhere: https://example.com/runbook\n"
-    ),
-    "docs/index.md": f"# Billing\n\nInvoices. ![logo](img/logo.png)\n\n{PAYLOAD}\n",
-    "docs/evil.js": "document.body.dataset.pwned = 'yes';\n",
-    "docs/img/evil.svg": (
-        '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
-    ),
-    "docs/site.css": "body { display: none }\n",
-}
 
 
 @pytest.fixture

@@ -25,25 +25,10 @@ from techdocs.sites import (
     storage,
 )
 from techdocs.tasks import build_docs_task
+from tests.support.docs import COMPONENT, FILES
 from tests.support.worker import wait_for
 
 pytestmark = pytest.mark.django_db
-
-COMPONENT = """\
-apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata:
-  name: billing
-  annotations: {backstage.io/techdocs-ref: "dir:."}
-spec: {type: service, lifecycle: production, owner: team-a}
-"""
-FILES = {
-    "catalog-info.yaml": COMPONENT,
-    "mkdocs.yml": "site_name: Billing docs\n",
-    "docs/index.md": "# Billing\n\nInvoices. ![logo](img/logo.png)\n",
-    "docs/guide.md": "# Guide\n\n## Setup\n\nSteps.\n",
-    "docs/img/logo.png": b"\x89PNG fake",
-}
 
 
 def crawl(location: Location) -> Location:
@@ -176,7 +161,7 @@ def test_the_entity_page_has_a_docs_tab_with_the_builds(repos, viewer_client):
 
 
 def test_the_docs_index_lists_every_documented_entity(repos, viewer_client):
-    from tests.web.conftest import count_queries
+    from tests.support.queries import count_queries
 
     assert (
         "No entity has documentation yet"

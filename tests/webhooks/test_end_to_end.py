@@ -14,9 +14,8 @@ import pytest
 from catalog.locations import register_location
 from catalog.models import CrawlRun, Location
 from core.tokens import issue_token
+from tests.support.deliveries import COMPONENT, github_push, signed
 from tests.support.worker import wait_for
-from tests.webhooks.conftest import signed
-from tests.webhooks.test_receive import COMPONENT, github_push
 from webhooks.models import Delivery, DeliveryCrawl
 from webhooks.registry import create_webhook
 

@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from tests.webhooks.conftest import recorded, signed
+from tests.support.deliveries import recorded, signed
 from webhooks.models import Webhook
 from webhooks.registry import create_webhook, payload_url
 from webhooks.verify import Refused, verify

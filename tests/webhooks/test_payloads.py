@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.webhooks.conftest import all_recorded, recorded
+from tests.support.deliveries import all_recorded, recorded
 from webhooks.payloads import ZEROS, PayloadError, parse
 
 

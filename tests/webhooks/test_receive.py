@@ -9,27 +9,15 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from catalog.ingest.sync import crawl_location
 from catalog.locations import register_location
 from catalog.models import Entity, Location
+from tests.support.catalog import crawl
+from tests.support.deliveries import COMPONENT, Host, github_push, recorded, signed
 from tests.support.gitrepos import git
-from tests.webhooks.conftest import recorded, signed
 from webhooks.models import Delivery, DeliveryCrawl, Webhook
 from webhooks.registry import create_webhook, payload_url, rotate_secret
 
 pytestmark = pytest.mark.django_db
-
-COMPONENT = """\
-apiVersion: backstage.io/v1alpha1
-kind: Component
-metadata: {{name: billing, description: {description}}}
-spec: {{type: service, lifecycle: production, owner: team-a}}
-"""
-
-
-def crawl(location: Location) -> Location:
-    crawl_location(Location.objects.get(pk=location.pk))
-    return Location.objects.get(pk=location.pk)
 
 
 @pytest.fixture
@@ -39,40 +27,6 @@ def billing(repos):
     )
     location = crawl(register_location(repo.url)[0])
     return repo, location
-
-
-def github_push(
-    url: str, *, ref: str, before: str, after: str, files: list[str] | None = None
-) -> bytes:
-    """A real GitHub push delivery, pointed at our repository."""
-    payload = recorded("github/push-branch-added-modified.go-playground").payload
-    payload["repository"] |= {"clone_url": url, "ssh_url": url, "html_url": url}
-    payload |= {"ref": ref, "before": before, "after": after, "deleted": False}
-    if files is not None:
-        payload["commits"] = [{"added": [], "removed": [], "modified": files}]
-    return json.dumps(payload).encode()
-
-
-class Host:
-    """Posts deliveries the way a host does, signed with the webhook's secret."""
-
-    def __init__(self, kind: str, webhook: Webhook, secret: str) -> None:
-        self.kind, self.webhook, self.secret = kind, webhook, secret
-        self.client = Client()
-        self.url = payload_url(webhook)
-        self.count = 0
-
-    def post(self, body: bytes, *, event: str = "push", delivery: str = "", **extra):
-        self.count += 1
-        headers = {
-            "X-GitHub-Event": event,
-            "X-GitHub-Delivery": delivery or f"delivery-{self.count}",
-            **extra.pop("headers", {}),
-        }
-        headers = signed(self.kind, extra.pop("secret", self.secret), body, headers)
-        return self.client.post(
-            self.url, body, content_type="application/json", headers=headers
-        )
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.webhooks.conftest import all_recorded, recorded
+from tests.support.deliveries import all_recorded, recorded
 from webhooks.models import Delivery, Webhook
 from webhooks.registry import create_webhook, payload_url
 

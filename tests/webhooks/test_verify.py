@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from tests.conftest import shared_fixtures
-from tests.webhooks.conftest import all_recorded, recorded, signed
+from tests.support.deliveries import all_recorded, recorded, signed
+from tests.support.fixtures import shared_fixtures
 from webhooks.verify import Refused, verify
 
 
