@@ -1,49 +1,34 @@
-"""Webhook secrets: strong, shown once, kept encrypted.
+"""Webhook secrets: strong, shown once, kept sealed (core/secrets.py).
 
 A host signs deliveries with the secret itself, so it cannot be hashed like an API
-token: it is sealed with Fernet (AES and HMAC, from `cryptography`) under a key
-derived from GREENROOM_SECRETS_KEY, or SECRET_KEY when that is not set. Changing
-that key makes the stored secrets unreadable: rotate every webhook after it.
+token. Changing GREENROOM_SECRETS_KEY makes the stored secrets unreadable: rotate
+every webhook after it.
 """
 
 from __future__ import annotations
 
-import base64
 import secrets
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.conf import settings
 from django.views.decorators.debug import sensitive_variables
 
+from core import secrets as sealed
+from core.secrets import UnreadableSecret
+
+__all__ = ["UnreadableSecret", "new_secret", "seal", "unseal"]
+
 SECRET_BYTES = 32
-
-
-class UnreadableSecret(ValueError):
-    """The stored secret was sealed under another key."""
+PURPOSE = "webhooks"  # the key derivation's label: existing secrets stay readable
 
 
 def new_secret() -> str:
     return secrets.token_urlsafe(SECRET_BYTES)
 
 
-def _fernet() -> Fernet:
-    material = (settings.GREENROOM_SECRETS_KEY or settings.SECRET_KEY).encode()
-    kdf = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=None, info=b"greenroom webhooks"
-    )
-    return Fernet(base64.urlsafe_b64encode(kdf.derive(material)))
-
-
-@sensitive_variables()  # the secret, and the key below
+@sensitive_variables()
 def seal(secret: str) -> str:
-    return _fernet().encrypt(secret.encode()).decode()
+    return sealed.seal(secret, PURPOSE)
 
 
 @sensitive_variables()
-def unseal(sealed: str) -> str:
-    try:
-        return _fernet().decrypt(sealed.encode()).decode()
-    except InvalidToken:
-        raise UnreadableSecret("sealed under another key") from None
+def unseal(value: str) -> str:
+    return sealed.unseal(value, PURPOSE)
