@@ -9,6 +9,11 @@ app_name = "compliance"
 urlpatterns = [
     path("compliance/", views.CoveragePage.as_view(), name="coverage"),
     path(
+        "compliance/repositories",
+        views.RepositoryListPage.as_view(),
+        name="repositories",
+    ),
+    path(
         "compliance/coverage/<str:check>",
         views.CheckListPage.as_view(),
         name="check",

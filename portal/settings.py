@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "catalog",
+    "discovery",
     "techdocs",
     "webhooks",
     "audit",
@@ -372,6 +373,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webhooks.tasks.requeue_stuck_deliveries_task",
         "schedule": 60.0,
     },
+    "discover-due-sources": {
+        "task": "discovery.tasks.discover_due_task",
+        "schedule": 60.0,
+    },
 }
 
 # Catalog limits and crawling.
@@ -383,6 +388,8 @@ GREENROOM_ALLOW_LOCAL_REPOS = envbool("GREENROOM_ALLOW_LOCAL_REPOS")
 GREENROOM_READ_ALLOWED_HOSTS = envlist("GREENROOM_READ_ALLOWED_HOSTS")
 GREENROOM_REFRESH_INTERVAL = envint("GREENROOM_REFRESH_INTERVAL", 1800)
 GREENROOM_GIT_TIMEOUT = envint("GREENROOM_GIT_TIMEOUT", 120)
+# Seconds a git host's API has to connect and to answer each read (discovery).
+GREENROOM_HOST_API_TIMEOUT = envint("GREENROOM_HOST_API_TIMEOUT", 15)
 GREENROOM_CRAWL_MAX_ATTEMPTS = envint("GREENROOM_CRAWL_MAX_ATTEMPTS", 3)
 GREENROOM_CRAWL_MAX_RETRIES = envint("GREENROOM_CRAWL_MAX_RETRIES", 3)
 # Per file (catalog/descriptor/loading.py, Limits). Backstage has none; these admit

@@ -33,6 +33,7 @@ urlpatterns = [
     path("api/", include("catalog.api.records_urls")),
     path("docs/", include("techdocs.urls")),
     path("webhooks/", include("webhooks.urls")),
+    path("discovery/", include("discovery.urls")),
     path("audit/", include("audit.urls")),
     path("", include("compliance.urls")),
     path("", include((catalog_pages, catalog_urls.app_name))),

@@ -17,8 +17,11 @@ ROOT = Path(__file__).resolve().parents[1]
 # Each package and what it may import (packages, or single modules of one). `core`
 # is what every app shares; it records to the audit log (audit.log and its model),
 # while audit's pages and API build on core: so `audit` sits beside `core`.
-# `catalog` builds on both; `techdocs` on the catalog; `webhooks` and `compliance`
-# on the catalog and the docs (a push rebuilds docs, scorecards check them);
+# `catalog` builds on both; `techdocs` on the catalog; `discovery` (host
+# connections, organisation discovery) on the catalog, and gives the catalog's git
+# its credentials through core/credentials.py; `webhooks` and `compliance` on the
+# catalog, the docs and discovery (a push rebuilds docs, scorecards check them,
+# repository events and uncatalogued repositories are discovery's);
 # `portal` wires everything (settings, URLs, the cross-app search page). `demo`
 # generates git repositories and imports none of ours; the catalog's `demo`
 # command runs it.
@@ -27,9 +30,18 @@ LAYERS: dict[str, set[str]] = {
     "audit": {"core"},
     "catalog": {"core", "audit", "demo"},
     "techdocs": {"core", "audit", "catalog"},
-    "webhooks": {"core", "audit", "catalog", "techdocs"},
-    "compliance": {"core", "audit", "catalog", "techdocs"},
-    "portal": {"core", "audit", "catalog", "techdocs", "webhooks", "compliance"},
+    "discovery": {"core", "audit", "catalog"},
+    "webhooks": {"core", "audit", "catalog", "techdocs", "discovery"},
+    "compliance": {"core", "audit", "catalog", "techdocs", "discovery"},
+    "portal": {
+        "core",
+        "audit",
+        "catalog",
+        "techdocs",
+        "discovery",
+        "webhooks",
+        "compliance",
+    },
     "demo": set(),
 }
 

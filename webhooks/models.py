@@ -92,6 +92,7 @@ class Delivery(models.Model):
         PROCESSING = "processing", "Processing"
         UNAVAILABLE = "unavailable", "Queue unavailable"  # 503: the host retries
         CRAWLED = "crawled", "Crawl queued"
+        DISCOVERY = "discovery", "Discovery check queued"
         SKIPPED = "skipped", "Skipped"
         IGNORED = "ignored", "Ignored"
         PING = "ping", "Ping"

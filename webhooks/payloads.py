@@ -19,6 +19,7 @@ from catalog.storable import has_unstorable, storable_text
 ZEROS = "0" * 40
 MAX_FILES = 5000  # paths kept per delivery; more: treated as "unknown"
 MAX_TEXT = 500
+MAX_NAMES = 100  # repositories one event may name (installation_repositories)
 
 
 class PayloadError(ValueError):
@@ -43,7 +44,8 @@ class RefUpdate:
 
 @dataclass(slots=True)
 class Event:
-    """What a delivery says. `kind`: push, ping or other (`event` names it)."""
+    """What a delivery says. `kind`: push, repository (a repository created,
+    deleted, archived, renamed, transferred...), ping or other (`event` names it)."""
 
     kind: str
     event: str
@@ -52,6 +54,10 @@ class Event:
     updates: list[RefUpdate] = field(default_factory=list)
     files: list[str] | None = None  # changed paths; None: the host did not say all
     default_branch: str = ""
+    # Repository events (kind "repository"): what happened, and the full names
+    # of the repositories it concerns (discovery looks each up on the host).
+    action: str = ""
+    names: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -100,6 +106,8 @@ def _github(headers: Mapping[str, str], payload: dict[str, Any]) -> Event:
     repo = _dict(payload.get("repository"))
     if name == "ping":
         return Event("ping", name, _string(repo.get("full_name")))
+    if name in REPOSITORY_EVENTS:
+        return _repository_event(name, payload)
     if name != "push":
         return Event("other", name, _string(repo.get("full_name")))
     ref, after = _ref(payload.get("ref")), _sha(payload.get("after"))
@@ -122,9 +130,48 @@ def _github(headers: Mapping[str, str], payload: dict[str, Any]) -> Event:
     )
 
 
+# GitHub's (and Gitea's) events about repositories themselves, and the
+# installation's repositories being added or removed (a GitHub App).
+REPOSITORY_EVENTS = ("repository", "installation_repositories")
+# GitLab's system and group hook events about projects.
+GITLAB_PROJECT_EVENTS = (
+    "project_create",
+    "project_destroy",
+    "project_rename",
+    "project_transfer",
+    "project_update",
+)
+
+
+def _repository_event(name: str, payload: dict[str, Any]) -> Event:
+    action = _string(payload.get("action"))[:40]
+    if name == "installation_repositories":
+        changed = _list(payload.get("repositories_added")) + _list(
+            payload.get("repositories_removed")
+        )
+        names = [_string(_dict(r).get("full_name")) for r in changed[:MAX_NAMES]]
+        return Event("repository", name, "", action=action, names=_names(names))
+    repo = _dict(payload.get("repository"))
+    full_name = _string(repo.get("full_name"))
+    urls = _urls(repo.get(k) for k in ("clone_url", "ssh_url", "html_url"))
+    return Event(
+        "repository", name, full_name, urls, action=action, names=_names([full_name])
+    )
+
+
 def _gitlab(headers: Mapping[str, str], payload: dict[str, Any]) -> Event:
     name = _string(headers.get("x-gitlab-event")) or _string(payload.get("object_kind"))
     kind = _string(payload.get("object_kind") or payload.get("event_name"))
+    if _string(payload.get("event_name")) in GITLAB_PROJECT_EVENTS:
+        event_name = _string(payload.get("event_name"))
+        full_name = _string(payload.get("path_with_namespace"))
+        return Event(
+            "repository",
+            name or event_name,
+            full_name,
+            action=event_name.removeprefix("project_"),
+            names=_names([full_name]),
+        )
     project = _dict(payload.get("project")) or _dict(payload.get("repository"))
     display = _string(project.get("path_with_namespace") or project.get("name"))
     if kind not in ("push", "tag_push"):
@@ -209,6 +256,13 @@ def _bitbucket_server(headers: Mapping[str, str], payload: dict[str, Any]) -> Ev
     return Event(
         "push", name, display, _urls(_dict(c).get("href") for c in clones), updates
     )
+
+
+def _names(values: list[str]) -> list[str]:
+    """Repository full names as hosts spell them: owner/name, GitLab's longer paths."""
+    return [
+        v[:300] for v in values if v and "/" in v and v.isprintable() and " " not in v
+    ]
 
 
 def _event_name(headers: Mapping[str, str]) -> str:

@@ -16,6 +16,8 @@ from django.utils import timezone
 from audit import log as audit
 from catalog.ingest.schedule import enqueue_crawl
 from catalog.models import Location
+from discovery.events import names_from_urls, sources_for
+from discovery.tasks import check_repository_task
 from techdocs.models import DocsSite
 from webhooks.matching import locations_for, may_change
 from webhooks.models import Delivery, DeliveryCrawl
@@ -26,11 +28,15 @@ def process(delivery: Delivery) -> Delivery:
     """Decide and queue; the verdict and its reasons are recorded on the delivery."""
     event = Event.from_json(delivery.push or {})
     webhook = delivery.webhook
+    if event.kind == "repository":
+        return _discover(delivery, event.names, event.urls)
     locations = locations_for(
         event.urls, location=webhook.location, owner_url=webhook.owner_url
     )
     if not locations:
-        return _done(delivery, "ignored", "no registered location is this repository")
+        # Perhaps a descriptor was just added to a repository discovery lists as
+        # uncatalogued (a merged proposal): it looks again.
+        return _discover(delivery, names_from_urls(event.urls), event.urls, push=True)
     reasons, crawled = [], []
     for location in locations:
         reason = _decide(location, event)
@@ -51,6 +57,31 @@ def process(delivery: Delivery) -> Delivery:
             enqueue_crawl(location.pk)
         verdict = "crawled" if crawled else _quiet_verdict(reasons)
         return _done(delivery, verdict, "\n".join(reasons))
+
+
+def _discover(
+    delivery: Delivery, names: list[str], urls: list[str], *, push: bool = False
+) -> Delivery:
+    """Queue a discovery check of each repository for each source it is in."""
+    webhook = delivery.webhook
+    if webhook.location is not None:  # a repository's own hook: no organisation
+        return _done(delivery, "ignored", "no registered location is this repository")
+    concerned = sources_for(
+        webhook.kind, [n for n in names if n], urls=urls, owner_url=webhook.owner_url
+    )
+    if not concerned:
+        reason = (
+            "no registered location is this repository"
+            if push
+            else "no discovery source has this repository in its scope"
+        )
+        return _done(delivery, "ignored", reason)
+    for source, name in concerned:
+        transaction.on_commit(
+            lambda s=source.pk, n=name: check_repository_task.delay(s, n)
+        )
+    detail = "\n".join(f"{s.name}: {n}: discovery check queued" for s, n in concerned)
+    return _done(delivery, "discovery", detail)
 
 
 def _decide(location: Location, event: Event) -> str | None:

@@ -93,7 +93,7 @@ def receive(
         return _record(webhook, headers, 400, Delivery.Verdict.INVALID, str(exc))
     if event.kind == "ping":
         return _record(webhook, headers, 200, "ping", "configured correctly", event)
-    if event.kind != "push":
+    if event.kind not in ("push", "repository"):
         reason = f"{event.event or 'this'} events are not used"
         return _record(webhook, headers, 200, "ignored", reason, event)
     return _accept(webhook, headers, event, verified)

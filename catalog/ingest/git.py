@@ -25,6 +25,7 @@ from typing import TypedDict
 import git
 
 from catalog.urlpolicy import DEFAULT_PORTS, RepoUrl, git_allow_protocol
+from core import credentials
 
 logger = logging.getLogger(__name__)
 
@@ -131,6 +132,22 @@ def network_env(repo: RepoUrl, *, allow_local: bool) -> dict[str, str]:
         "SSH_ASKPASS": "/bin/false",
         "GIT_ALLOW_PROTOCOL": repo.scheme,
         "GIT_SSH_COMMAND": _ssh_command(repo),
+        **_credential_config(repo),
+    }
+
+
+def _credential_config(repo: RepoUrl) -> dict[str, str]:
+    """A host connection's credential for this URL (core/credentials.py), as git
+    config in the environment: not in the URL, the arguments or any message."""
+    if repo.scheme not in ("http", "https"):
+        return {}
+    header = credentials.authorization(repo.scheme, repo.host, repo.port, repo.path)
+    if not header:
+        return {}
+    return {
+        "GIT_CONFIG_COUNT": "1",
+        "GIT_CONFIG_KEY_0": "http.extraHeader",
+        "GIT_CONFIG_VALUE_0": f"Authorization: {header}",
     }
 
 

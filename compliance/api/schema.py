@@ -39,11 +39,41 @@ COVERAGE = operation(
                     "description": "false: the catalog changed since; one is queued",
                 },
                 "checks": array(CHECK_SUMMARY),
+                "repositories": obj(
+                    {
+                        "discovered": INTEGER,
+                        "catalogued": INTEGER,
+                        "percent": {"type": "number", "nullable": True},
+                        "check": STRING,
+                        "title": STRING,
+                        "explanation": STRING,
+                        "total": INTEGER,
+                        "bySource": {"type": "object", "additionalProperties": INTEGER},
+                        "byOrganisation": array(ANY_OBJECT),
+                    },
+                    ("discovered", "catalogued", "percent", "total"),
+                ),
             },
-            ("countedAt", "current", "checks"),
+            ("countedAt", "current", "checks", "repositories"),
         )
     },
     tag="compliance",
+)
+REPOSITORIES = operation(
+    "getUncataloguedRepositories",
+    "Repositories of the discovery sources without a descriptor",
+    {
+        200: obj(
+            {"check": STRING, "totalItems": INTEGER, "items": array(ANY_OBJECT)},
+            ("check", "totalItems", "items"),
+        ),
+    },
+    tag="compliance",
+    parameters=[
+        query("source", "A discovery source's name"),
+        query("organisation", "A host organisation, group, workspace or project"),
+        *PAGE,
+    ],
 )
 CHECK = operation(
     "getCoverageCheck",

@@ -30,5 +30,6 @@ urlpatterns = [
         name="entity-scores",
     ),
     path("coverage", api(views.CoverageApi), name="coverage"),
+    path("repositories", api(views.RepositoriesApi), name="repositories"),
     path("coverage/<str:check>", api(views.CheckApi), name="check"),
 ]

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from catalog.descriptor.refs import RefError, parse_ref
 from catalog.models import EntityRevision
 from catalog.views.common import entity_or_404
-from compliance import coverage, history, scoring
+from compliance import coverage, history, repositories, scoring
 from compliance.api import schema
 from compliance.rules import Scorecard
 from core import inputs
@@ -31,7 +31,12 @@ from core.api.errors import InputError, NotFoundError
 
 
 def coverage_json(now: coverage.Counted) -> dict[str, Any]:
-    return {"countedAt": now.counted_at, "current": now.current, "checks": now.checks}
+    return {
+        "countedAt": now.counted_at,
+        "current": now.current,
+        "checks": now.checks,
+        "repositories": {**repositories.share(), **repositories.count()},
+    }
 
 
 def coverage_export(now: coverage.Counted) -> JsonResponse:
@@ -43,6 +48,31 @@ def check_export(check: str, rows: Any) -> JsonResponse:
     """`/compliance/coverage/<check>?format=json`: every row behind the number."""
     items = [coverage.as_json(check, row) for row in rows.iterator()]
     return JsonResponse({"check": check, "items": items})
+
+
+def repositories_export(rows: Any) -> JsonResponse:
+    """`/compliance/repositories?format=json`: every repository listed."""
+    items = [repositories.as_json(row) for row in rows.iterator()]
+    return JsonResponse({"check": repositories.KEY, "items": items})
+
+
+@extend_schema_view(get=schema.REPOSITORIES)
+class RepositoriesApi(ApiView):
+    """The repositories without a descriptor, paged, by source or organisation."""
+
+    def get(self, request: Request) -> Response:
+        q = request.query_params
+        limit = params.integer(q, "limit", minimum=1, maximum=params.max_page()) or 100
+        offset = params.integer(q, "offset", minimum=0, maximum=10**9) or 0
+        found = repositories.rows(q.get("source", ""), q.get("organisation", ""))
+        page = found[offset : offset + limit]
+        return Response(
+            {
+                "check": repositories.KEY,
+                "totalItems": found.count(),
+                "items": [repositories.as_json(row) for row in page],
+            }
+        )
 
 
 @extend_schema_view(get=schema.COVERAGE)

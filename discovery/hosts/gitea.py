@@ -1,0 +1,127 @@
+"""Gitea and Forgejo (REST API v1).
+
+Scopes: `orgs/<org>`, `users/<user>`, or `instance` (repos/search: every
+repository the credential can see). Pages follow the Link header.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from functools import partial
+from typing import Any
+from urllib.parse import quote
+
+from discovery import hostclient
+from discovery.hosts.base import (
+    MAX_OWNERS,
+    PAGE_SIZE,
+    Api,
+    HostRepository,
+    Identity,
+    Page,
+    flag,
+    items,
+    link,
+    owners_from_codeowners,
+    text,
+    topics,
+    when,
+)
+
+
+def whoami(api: Api) -> Identity:
+    answer = api.get(api.url("/user"))
+    body = answer.json()
+    name = text(body.get("login"), 200) if isinstance(body, dict) else ""
+    if not name:
+        raise hostclient.HostApiError("the host's answer names no user")
+    return Identity(name)
+
+
+def first_page(api: Api, scope: str) -> str:
+    what, _, who = scope.partition("/")
+    if what in ("orgs", "users") and who and "/" not in who:
+        return api.url(f"/{what}/{quote(who, safe='')}/repos", limit=PAGE_SIZE, page=1)
+    if what == "instance" and not who:
+        return api.url("/repos/search", limit=PAGE_SIZE, page=1)
+    raise hostclient.HostApiError(
+        "a Gitea scope is orgs/<organisation>, users/<user> or instance"
+    )
+
+
+def page(api: Api, answer: hostclient.Answer) -> Page:
+    body = answer.json()
+    key = "data" if isinstance(body, dict) else None  # repos/search wraps its list
+    found = [r for item in items(answer, key) if (r := _repository(item))]
+    return Page(found, hostclient.next_link(answer))
+
+
+def _repository(item: dict[str, Any]) -> HostRepository | None:
+    full_name, clone = text(item.get("full_name"), 300), text(item.get("clone_url"))
+    if not full_name or not clone or item.get("id") is None:
+        return None
+    return HostRepository(
+        host_id=str(item["id"])[:100],
+        full_name=full_name,
+        clone_url=clone,
+        web_url=link(item.get("html_url")),
+        default_branch=text(item.get("default_branch"), 250),
+        archived=flag(item.get("archived")),
+        fork=flag(item.get("fork")),
+        private=flag(item.get("private")),
+        description=text(item.get("description")),
+        topics=topics(item.get("topics")),
+        pushed_at=when(item.get("updated_at")),
+    )
+
+
+def read_file(api: Api, repo: HostRepository, path: str, ref: str) -> str | None:
+    owner, _, name = repo.full_name.partition("/")
+    repo_route = f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
+    route = f"{repo_route}/contents/{quote(path)}"
+    try:
+        body = api.get(api.url(route, ref=ref or None)).json()
+    except hostclient.NotFound:
+        return None
+    if not isinstance(body, dict) or body.get("type") != "file":
+        return None
+    try:
+        return base64.b64decode(text(body.get("content"), 10**8)).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+
+
+def repository(api: Api, full_name: str) -> HostRepository | None:
+    """One repository by its owner/name (None: the host does not have it)."""
+    owner, _, name = full_name.partition("/")
+    route = f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
+    try:
+        body = api.get(api.url(route)).json()
+    except hostclient.NotFound:
+        return None
+    return _repository(body) if isinstance(body, dict) else None
+
+
+CODEOWNERS = (".gitea/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
+OWNING_PERMISSIONS = ("admin", "owner")
+
+
+def owners(api: Api, repo: HostRepository) -> list[str]:
+    """CODEOWNERS' default owners, else the teams with admin rights."""
+    read = partial(read_file, api, repo, ref=repo.default_branch)
+    if found := owners_from_codeowners(read, CODEOWNERS):
+        return found
+    owner, _, name = repo.full_name.partition("/")
+    route = f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}/teams"
+    try:
+        teams = api.get(api.url(route)).json()
+    except hostclient.NotFound:
+        return []
+    return [
+        f"@{owner}/{text(team.get('name'), 100)}"
+        for team in (teams if isinstance(teams, list) else [])[:100]
+        if isinstance(team, dict)
+        and team.get("permission") in OWNING_PERMISSIONS
+        and text(team.get("name"), 100)
+    ][:MAX_OWNERS]

@@ -1,0 +1,144 @@
+"""GitHub and GitHub Enterprise Server (REST API, version 2022-11-28).
+
+Scopes: `orgs/<org>`, `users/<user>`, or `installation` (every repository a
+GitHub App's installation can read). Pages follow the Link header.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from functools import partial
+from typing import Any
+from urllib.parse import quote
+
+from discovery import hostclient
+from discovery.hosts.base import (
+    MAX_OWNERS,
+    PAGE_SIZE,
+    Api,
+    HostRepository,
+    Identity,
+    Page,
+    flag,
+    items,
+    link,
+    owners_from_codeowners,
+    text,
+    topics,
+    when,
+)
+
+
+def whoami(api: Api) -> Identity:
+    if api.connection.is_github_app:
+        # An installation token has no user: the installation's repositories
+        # answer for it (one page of one), and the rate limit with them.
+        answer = api.get(api.url("/installation/repositories", per_page=1))
+        body = answer.json()
+        count = body.get("total_count") if isinstance(body, dict) else None
+        name = (
+            f"GitHub App {api.connection.app_id}, installation "
+            f"{api.connection.installation_id} ({count} repositories)"
+        )
+    else:
+        answer = api.get(api.url("/user"))
+        body = answer.json()
+        name = text(body.get("login"), 200) if isinstance(body, dict) else ""
+        if not name:
+            raise hostclient.HostApiError("the host's answer names no user")
+    return Identity(
+        name,
+        answer.header_int("x-ratelimit-remaining"),
+        answer.header_int("x-ratelimit-limit"),
+    )
+
+
+def first_page(api: Api, scope: str) -> str:
+    what, _, who = scope.partition("/")
+    if what == "installation" and not who:
+        return api.url("/installation/repositories", per_page=PAGE_SIZE)
+    if what in ("orgs", "users") and who and "/" not in who:
+        route = f"/{what}/{quote(who, safe='')}/repos"
+        return api.url(route, type="all", per_page=PAGE_SIZE)
+    raise hostclient.HostApiError(
+        "a GitHub scope is orgs/<organisation>, users/<user> or installation"
+    )
+
+
+def page(api: Api, answer: hostclient.Answer) -> Page:
+    body = answer.json()
+    key = "repositories" if isinstance(body, dict) else None
+    found = [r for item in items(answer, key) if (r := _repository(item))]
+    return Page(found, hostclient.next_link(answer))
+
+
+def _repository(item: dict[str, Any]) -> HostRepository | None:
+    full_name, clone = text(item.get("full_name"), 300), text(item.get("clone_url"))
+    if not full_name or not clone or item.get("id") is None:
+        return None
+    return HostRepository(
+        host_id=str(item["id"])[:100],
+        full_name=full_name,
+        clone_url=clone,
+        web_url=link(item.get("html_url")),
+        default_branch=text(item.get("default_branch"), 250),
+        archived=flag(item.get("archived")) or flag(item.get("disabled")),
+        fork=flag(item.get("fork")),
+        private=flag(item.get("private")),
+        description=text(item.get("description")),
+        topics=topics(item.get("topics")),
+        pushed_at=when(item.get("pushed_at")),
+    )
+
+
+def read_file(api: Api, repo: HostRepository, path: str, ref: str) -> str | None:
+    route = f"/repos/{_repo_path(repo)}/contents/{quote(path)}"
+    try:
+        body = api.get(api.url(route, ref=ref or None)).json()
+    except hostclient.NotFound:
+        return None
+    if not isinstance(body, dict) or body.get("type") != "file":
+        return None
+    try:
+        return base64.b64decode(text(body.get("content"), 10**8)).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+
+
+def _repo_path(repo: HostRepository) -> str:
+    return "/".join(quote(part, safe="") for part in repo.full_name.split("/", 1))
+
+
+def repository(api: Api, full_name: str) -> HostRepository | None:
+    """One repository by its owner/name (None: the host does not have it)."""
+    owner, _, name = full_name.partition("/")
+    route = f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
+    try:
+        body = api.get(api.url(route)).json()
+    except hostclient.NotFound:
+        return None
+    return _repository(body) if isinstance(body, dict) else None
+
+
+CODEOWNERS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
+OWNING_PERMISSIONS = ("admin", "maintain")
+
+
+def owners(api: Api, repo: HostRepository) -> list[str]:
+    """CODEOWNERS' default owners, else the teams with admin or maintain rights."""
+    read = partial(read_file, api, repo, ref=repo.default_branch)
+    if found := owners_from_codeowners(read, CODEOWNERS):
+        return found
+    try:
+        teams = api.get(api.url(f"/repos/{_repo_path(repo)}/teams")).json()
+    except hostclient.NotFound:
+        return []
+    owner = repo.full_name.partition("/")[0]
+    return [
+        f"@{owner}/{text(team.get('slug'), 100)}"
+        for team in (teams if isinstance(teams, list) else [])[:100]
+        if isinstance(team, dict)
+        and team.get("permission") in OWNING_PERMISSIONS
+        and text(team.get("slug"), 100)
+    ][:MAX_OWNERS]

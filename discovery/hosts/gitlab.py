@@ -1,0 +1,133 @@
+"""GitLab (REST API v4), gitlab.com or self-managed.
+
+Scopes: `groups/<full path>` (with its subgroups), `users/<user>`, or
+`instance` (every project the credential can see: a whole self-managed GitLab
+with an administrator's token). Pages follow the Link header (keyset or offset).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from functools import partial
+from typing import Any
+from urllib.parse import quote
+
+from discovery import hostclient
+from discovery.hosts.base import (
+    MAX_OWNERS,
+    PAGE_SIZE,
+    Api,
+    HostRepository,
+    Identity,
+    Page,
+    flag,
+    items,
+    link,
+    owners_from_codeowners,
+    text,
+    topics,
+    when,
+)
+
+
+def whoami(api: Api) -> Identity:
+    answer = api.get(api.url("/user"))
+    body = answer.json()
+    name = text(body.get("username"), 200) if isinstance(body, dict) else ""
+    if not name:
+        raise hostclient.HostApiError("the host's answer names no user")
+    remaining = answer.header_int("ratelimit-remaining")
+    return Identity(name, remaining, answer.header_int("ratelimit-limit"))
+
+
+def first_page(api: Api, scope: str) -> str:
+    what, _, who = scope.partition("/")
+    query: dict[str, Any] = {"per_page": PAGE_SIZE, "order_by": "id", "sort": "asc"}
+    if what == "groups" and who:
+        route = f"/groups/{quote(who, safe='')}/projects"
+        query |= {"include_subgroups": "true", "with_shared": "false"}
+    elif what == "users" and who and "/" not in who:
+        route = f"/users/{quote(who, safe='')}/projects"
+    elif what == "instance" and not who:
+        route = "/projects"
+    else:
+        raise hostclient.HostApiError(
+            "a GitLab scope is groups/<group path>, users/<user> or instance"
+        )
+    return api.url(route, **query)
+
+
+def page(api: Api, answer: hostclient.Answer) -> Page:
+    found = [r for item in items(answer) if (r := _repository(item))]
+    return Page(found, hostclient.next_link(answer))
+
+
+def _repository(item: dict[str, Any]) -> HostRepository | None:
+    full_name = text(item.get("path_with_namespace"), 300)
+    clone = text(item.get("http_url_to_repo"))
+    if not full_name or not clone or item.get("id") is None:
+        return None
+    return HostRepository(
+        host_id=str(item["id"])[:100],
+        full_name=full_name,
+        clone_url=clone,
+        web_url=link(item.get("web_url")),
+        default_branch=text(item.get("default_branch"), 250),
+        archived=flag(item.get("archived")),
+        fork=isinstance(item.get("forked_from_project"), dict),
+        private=item.get("visibility") != "public",
+        description=text(item.get("description")),
+        topics=topics(item.get("topics") or item.get("tag_list")),
+        pushed_at=when(item.get("last_activity_at")),
+    )
+
+
+def read_file(api: Api, repo: HostRepository, path: str, ref: str) -> str | None:
+    route = (
+        f"/projects/{quote(repo.host_id, safe='')}/repository/files/"
+        f"{quote(path, safe='')}"
+    )
+    try:
+        body = api.get(api.url(route, ref=ref or repo.default_branch or "HEAD")).json()
+    except hostclient.NotFound:
+        return None
+    if not isinstance(body, dict):
+        return None
+    try:
+        return base64.b64decode(text(body.get("content"), 10**8)).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+
+
+def repository(api: Api, full_name: str) -> HostRepository | None:
+    """One project by its full path (None: the host does not have it)."""
+    try:
+        body = api.get(api.url(f"/projects/{quote(full_name, safe='')}")).json()
+    except hostclient.NotFound:
+        return None
+    return _repository(body) if isinstance(body, dict) else None
+
+
+CODEOWNERS = ("CODEOWNERS", ".gitlab/CODEOWNERS", "docs/CODEOWNERS")
+MAINTAINER = 40  # GitLab's access level of Maintainer; Owner is 50
+
+
+def owners(api: Api, repo: HostRepository) -> list[str]:
+    """CODEOWNERS' default owners, else the project's maintainers and owners."""
+    read = partial(read_file, api, repo, ref=repo.default_branch)
+    if found := owners_from_codeowners(read, CODEOWNERS):
+        return found
+    route = f"/projects/{quote(repo.host_id, safe='')}/members/all"
+    try:
+        members = api.get(api.url(route, per_page=100)).json()
+    except hostclient.NotFound:
+        return []
+    return [
+        f"@{text(member.get('username'), 100)}"
+        for member in (members if isinstance(members, list) else [])[:100]
+        if isinstance(member, dict)
+        and isinstance(member.get("access_level"), int)
+        and member["access_level"] >= MAINTAINER
+        and text(member.get("username"), 100)
+    ][:MAX_OWNERS]

@@ -1,0 +1,81 @@
+"""Discovery's pages: the sources, and one source's runs, problems and repositories
+(thin views over discovery/runs.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.views import View
+from django.views.generic import DetailView, ListView
+
+from core.roles import EditorRequiredMixin, can_edit
+from discovery import runs
+from discovery.models import DiscoveredRepository, DiscoveryRun, DiscoverySource
+from discovery.tasks import run_discovery_task
+
+RUNS_SHOWN = 20
+REPOSITORIES_SHOWN = 200
+
+
+class SourceListPage(ListView):
+    template_name = "discovery/list.html"
+    context_object_name = "sources"
+
+    def get_queryset(self) -> QuerySet[DiscoverySource]:
+        last_run = DiscoveryRun.objects.order_by("-started_at", "-id")[:1]
+        return (
+            DiscoverySource.objects.select_related("connection")
+            .annotate(repository_count=Count("repositories"))
+            .prefetch_related(Prefetch("runs", last_run, to_attr="last_runs"))
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(**kwargs) | {
+            "can_edit": can_edit(self.request.user)
+        }
+
+
+class SourceDetailPage(DetailView):
+    template_name = "discovery/detail.html"
+    context_object_name = "source"
+    slug_field = slug_url_kwarg = "name"
+    queryset = DiscoverySource.objects.select_related("connection")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        source: DiscoverySource = self.object
+        state = self.request.GET.get("state", "")
+        if state not in DiscoveredRepository.State.values:
+            state = DiscoveredRepository.State.UNCATALOGUED
+        counts = dict(source.repositories.values_list("state").annotate(n=Count("id")))
+        recent = list(source.runs.all()[:RUNS_SHOWN])
+        problems = recent[0].problems.all()[:500] if recent else []
+        rows = source.repositories.filter(state=state).select_related("location")
+        return super().get_context_data(**kwargs) | {
+            "runs": recent,
+            "problems": problems,
+            "state": state,
+            "states": [
+                (value, label, counts.get(value, 0))
+                for value, label in DiscoveredRepository.State.choices
+            ],
+            "repositories": rows[:REPOSITORIES_SHOWN],
+            "shown": REPOSITORIES_SHOWN,
+            "can_edit": can_edit(self.request.user),
+        }
+
+
+class SourceRunAction(EditorRequiredMixin, View):
+    """POST: run the source now (or go on with the run it has)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, name: str) -> HttpResponse:
+        source = get_object_or_404(DiscoverySource, name=name)
+        run = runs.start_run(source, "manual")
+        run_discovery_task.delay(run.pk)
+        messages.success(request, "Discovery started: this page shows how it goes.")
+        return redirect("discovery:detail", name=source.name)
