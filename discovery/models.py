@@ -249,3 +249,27 @@ class DiscoveredRepository(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+
+class DescriptorRequest(models.Model):
+    """A pull (merge) request Greenroom opened to add a descriptor."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        MERGED = "merged", "Merged"
+        CLOSED = "closed", "Closed"
+
+    repository = models.ForeignKey(
+        DiscoveredRepository, on_delete=models.CASCADE, related_name="requests"
+    )
+    number = models.PositiveBigIntegerField()
+    url = models.CharField(max_length=2048, blank=True)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.OPEN)
+    opened_at = models.DateTimeField(default=timezone.now)
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+
+    def __str__(self) -> str:
+        return f"{self.repository.full_name} #{self.number} ({self.state})"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from celery import current_app, shared_task
 from django.utils import timezone
 
+from discovery import proposals
 from discovery.hostclient import RateLimited
-from discovery.models import DiscoveryRun
+from discovery.models import DescriptorRequest, DiscoveryRun
 from discovery.runs import check_repository, due_runs, run_discovery
 
 BUSY_RETRY = 30  # seconds before an event's check tries a busy source again
@@ -42,4 +43,22 @@ def check_repository_task(self, source_id: int, full_name: str) -> str:  # type:
         raise self.retry(countdown=wait, max_retries=5) from None
     if run is None:  # a full run of the source holds it: after that one
         raise self.retry(countdown=BUSY_RETRY, max_retries=60)
+    # A merged proposal's push: its request shows merged at once.
+    for request in DescriptorRequest.objects.filter(
+        repository__source_id=source_id,
+        repository__full_name=full_name,
+        state=DescriptorRequest.State.OPEN,
+    ):
+        proposals.refresh_state(request)
     return run.status
+
+
+@shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
+def refresh_requests_task() -> int:
+    """What became of the open pull (merge) requests: one call each."""
+    open_requests = DescriptorRequest.objects.filter(
+        state=DescriptorRequest.State.OPEN
+    ).select_related("repository__source__connection")
+    for request in open_requests[:500]:
+        proposals.refresh_state(request)
+    return open_requests.count()

@@ -13,7 +13,7 @@ from django.views import View
 from django.views.generic import DetailView, ListView
 
 from core.roles import EditorRequiredMixin, can_edit
-from discovery import runs
+from discovery import proposals, runs
 from discovery.models import DiscoveredRepository, DiscoveryRun, DiscoverySource
 from discovery.tasks import run_discovery_task
 
@@ -79,3 +79,48 @@ class SourceRunAction(EditorRequiredMixin, View):
         run_discovery_task.delay(run.pk)
         messages.success(request, "Discovery started: this page shows how it goes.")
         return redirect("discovery:detail", name=source.name)
+
+
+class RepositoryPage(DetailView):
+    """One discovered repository: what the host says, and for an uncatalogued
+    one the proposed descriptor and its pull (merge) requests."""
+
+    template_name = "discovery/repository.html"
+    context_object_name = "repo"
+
+    def get_queryset(self) -> QuerySet[DiscoveredRepository]:
+        return DiscoveredRepository.objects.select_related(
+            "source__connection", "location"
+        ).filter(source__name=self.kwargs["name"])
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        repo: DiscoveredRepository = self.object
+        uncatalogued = repo.state == DiscoveredRepository.State.UNCATALOGUED
+        return super().get_context_data(**kwargs) | {
+            "proposal": proposals.proposal_yaml(repo) if uncatalogued else "",
+            "path": proposals.PATH,
+            "requests": repo.requests.all(),
+            "can_request": uncatalogued
+            and repo.source.connection.kind in proposals.KINDS_WITH_REQUESTS
+            and can_edit(self.request.user),
+        }
+
+
+class RequestAction(EditorRequiredMixin, View):
+    """POST: open the pull (merge) request adding the proposed descriptor."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, name: str, pk: int) -> HttpResponse:
+        repo = get_object_or_404(
+            DiscoveredRepository.objects.select_related("source__connection"),
+            pk=pk,
+            source__name=name,
+        )
+        try:
+            opened = proposals.open_request(repo)
+        except proposals.ProposalError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Request #{opened.number} opened on the host.")
+        return redirect("discovery:repository", name=name, pk=pk)

@@ -377,6 +377,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "discovery.tasks.discover_due_task",
         "schedule": 60.0,
     },
+    "refresh-descriptor-requests": {
+        "task": "discovery.tasks.refresh_requests_task",
+        "schedule": 300.0,
+    },
 }
 
 # Catalog limits and crawling.

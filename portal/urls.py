@@ -30,6 +30,7 @@ urlpatterns = [
     path("api/", include("webhooks.api.urls")),
     path("api/audit", include("audit.api.urls")),
     path("api/compliance/", include("compliance.api.urls")),
+    path("api/discovery/", include("discovery.api.urls")),
     path("api/", include("catalog.api.records_urls")),
     path("docs/", include("techdocs.urls")),
     path("webhooks/", include("webhooks.urls")),

@@ -55,7 +55,7 @@ def analyze_location(body: Any) -> dict[str, Any]:
     except GitError as exc:  # allowed, but not readable: propose without reading
         return {
             "existingEntityFiles": [],
-            "generateEntities": [_skeleton(parsed.url)],
+            "generateEntities": [skeleton(parsed.url)],
             "note": f"Nothing was read from the repository: {exc}. The Component "
             "is proposed from its URL alone.",
         }
@@ -66,7 +66,7 @@ def analyze_location(body: Any) -> dict[str, Any]:
     if not found and parsed.path not in preview.read.missing_paths and errors:
         raise InputError("; ".join(errors))  # a descriptor is there, but broken
     if not found:
-        return {"existingEntityFiles": [], "generateEntities": [_skeleton(parsed.url)]}
+        return {"existingEntityFiles": [], "generateEntities": [skeleton(parsed.url)]}
     known = set(
         Entity.objects.filter(ref__in=[p.ref for p in found]).values_list(
             "ref", flat=True
@@ -97,7 +97,7 @@ def _file_target(parsed: Target, branch: str, path: str) -> str:
     return file_url(parsed.url, parsed.branch or branch, path)
 
 
-def _skeleton(repo_url: str) -> dict[str, Any]:
+def skeleton(repo_url: str) -> dict[str, Any]:
     """A Component named after the repository, for the person to complete."""
     base = web_base(repo_url)
     parts = urlsplit(base)

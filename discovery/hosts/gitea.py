@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from functools import partial
 from typing import Any
 from urllib.parse import quote
@@ -125,3 +126,42 @@ def owners(api: Api, repo: HostRepository) -> list[str]:
         and team.get("permission") in OWNING_PERMISSIONS
         and text(team.get("name"), 100)
     ][:MAX_OWNERS]
+
+
+def open_request(
+    api: Api, repo: HostRepository, branch: str, path: str, content: str,
+    title: str, body: str,
+) -> tuple[int, str]:  # fmt: skip
+    """The file on a new branch (one call), then a pull request."""
+    owner, _, name = repo.full_name.partition("/")
+    route = f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
+    encoded = base64.b64encode(content.encode()).decode()
+    _send(api, "POST", f"{route}/contents/{quote(path)}", {
+        "content": encoded, "message": title, "branch": repo.default_branch,
+        "new_branch": branch,
+    })  # fmt: skip
+    pull = {"title": title, "head": branch, "base": repo.default_branch, "body": body}
+    answer = _send(api, "POST", f"{route}/pulls", pull)
+    number = answer.get("number")
+    if not isinstance(number, int) or isinstance(number, bool):
+        raise hostclient.HostApiError("the host answered without a pull request number")
+    return number, link(answer.get("html_url"))
+
+
+def request_state(api: Api, repo: HostRepository, number: int) -> str:
+    owner, _, name = repo.full_name.partition("/")
+    route = f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}/pulls/{number}"
+    answer = api.get(api.url(route)).json()
+    if not isinstance(answer, dict):
+        return "open"
+    if answer.get("merged") is True:
+        return "merged"
+    return "closed" if answer.get("state") == "closed" else "open"
+
+
+def _send(api: Api, method: str, route: str, body: dict[str, Any]) -> dict[str, Any]:
+    answer = api.send(
+        method, api.url(route), json.dumps(body).encode(), "application/json"
+    )
+    found = answer.json() if answer.body else {}
+    return found if isinstance(found, dict) else {}

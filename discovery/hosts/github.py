@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from functools import partial
 from typing import Any
 from urllib.parse import quote
@@ -142,3 +143,48 @@ def owners(api: Api, repo: HostRepository) -> list[str]:
         and team.get("permission") in OWNING_PERMISSIONS
         and text(team.get("slug"), 100)
     ][:MAX_OWNERS]
+
+
+def open_request(
+    api: Api, repo: HostRepository, branch: str, path: str, content: str,
+    title: str, body: str,
+) -> tuple[int, str]:  # fmt: skip
+    """A branch from the default one, the file on it, and a pull request."""
+    route = f"/repos/{_repo_path(repo)}"
+    head = api.get(api.url(f"{route}/git/ref/heads/{quote(repo.default_branch)}"))
+    sha = _field(head.json(), "object", "sha")
+    _send(api, "POST", f"{route}/git/refs", {"ref": f"refs/heads/{branch}", "sha": sha})
+    encoded = base64.b64encode(content.encode()).decode()
+    message = {"message": title, "content": encoded, "branch": branch}
+    _send(api, "PUT", f"{route}/contents/{quote(path)}", message)
+    pull = {"title": title, "head": branch, "base": repo.default_branch, "body": body}
+    answer = _send(api, "POST", f"{route}/pulls", pull)
+    number = answer.get("number")
+    if not isinstance(number, int) or isinstance(number, bool):
+        raise hostclient.HostApiError("the host answered without a pull request number")
+    return number, link(answer.get("html_url"))
+
+
+def request_state(api: Api, repo: HostRepository, number: int) -> str:
+    answer = api.get(api.url(f"/repos/{_repo_path(repo)}/pulls/{number}")).json()
+    if not isinstance(answer, dict):
+        return "open"
+    if answer.get("merged") is True or answer.get("merged_at"):
+        return "merged"
+    return "closed" if answer.get("state") == "closed" else "open"
+
+
+def _send(api: Api, method: str, route: str, body: dict[str, Any]) -> dict[str, Any]:
+    answer = api.send(
+        method, api.url(route), json.dumps(body).encode(), "application/json"
+    )
+    found = answer.json() if answer.body else {}
+    return found if isinstance(found, dict) else {}
+
+
+def _field(body: Any, *keys: str) -> str:
+    for key in keys:
+        body = body.get(key) if isinstance(body, dict) else None
+    if not isinstance(body, str) or not body:
+        raise hostclient.HostApiError("the host's answer lacks " + ".".join(keys))
+    return body

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from functools import partial
 from typing import Any
 from urllib.parse import quote
@@ -131,3 +132,38 @@ def owners(api: Api, repo: HostRepository) -> list[str]:
         and member["access_level"] >= MAINTAINER
         and text(member.get("username"), 100)
     ][:MAX_OWNERS]
+
+
+def open_request(
+    api: Api, repo: HostRepository, branch: str, path: str, content: str,
+    title: str, body: str,
+) -> tuple[int, str]:  # fmt: skip
+    """A branch, the file on it, and a merge request."""
+    route = f"/projects/{quote(repo.host_id, safe='')}"
+    _send(api, f"{route}/repository/branches",
+          {"branch": branch, "ref": repo.default_branch})  # fmt: skip
+    _send(api, f"{route}/repository/files/{quote(path, safe='')}",
+          {"branch": branch, "content": content, "commit_message": title})  # fmt: skip
+    answer = _send(api, f"{route}/merge_requests", {
+        "source_branch": branch, "target_branch": repo.default_branch,
+        "title": title, "description": body,
+    })  # fmt: skip
+    number = answer.get("iid")
+    if not isinstance(number, int) or isinstance(number, bool):
+        raise hostclient.HostApiError("the host answered without a merge request iid")
+    return number, link(answer.get("web_url"))
+
+
+def request_state(api: Api, repo: HostRepository, number: int) -> str:
+    route = f"/projects/{quote(repo.host_id, safe='')}/merge_requests/{number}"
+    answer = api.get(api.url(route)).json()
+    state = answer.get("state") if isinstance(answer, dict) else ""
+    return {"merged": "merged", "closed": "closed"}.get(str(state), "open")
+
+
+def _send(api: Api, route: str, body: dict[str, Any]) -> dict[str, Any]:
+    answer = api.send(
+        "POST", api.url(route), json.dumps(body).encode(), "application/json"
+    )
+    found = answer.json() if answer.body else {}
+    return found if isinstance(found, dict) else {}
