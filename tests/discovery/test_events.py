@@ -17,6 +17,7 @@ from discovery.models import DiscoveredRepository, DiscoverySource
 from tests.support.deliveries import github_push, signed
 from tests.support.fakehost import FakeHost, FakeRepo
 from tests.support.hostevents import aimed, event
+from webhooks import payloads
 from webhooks.models import Delivery
 from webhooks.registry import create_webhook
 
@@ -168,3 +169,30 @@ def test_events_outside_every_scope_change_nothing(org):
     assert delivery.verdict == "ignored"
     assert not DiscoveredRepository.objects.exists()
     assert names() == set()
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "action"),
+    [
+        ("gitlab", "project_create", "create"),
+        ("gitlab", "project_destroy", "destroy"),
+        ("gitlab", "project_rename", "rename"),
+        ("gitlab", "project_transfer", "transfer"),
+        ("gitlab", "group.project_create", "create"),
+        ("gitlab", "group.project_destroy", "destroy"),
+        ("gitea", "repository.created", "created"),
+        ("gitea", "repository.deleted", "deleted"),
+        ("github", "installation_repositories.added", "added"),
+        ("github", "installation_repositories.removed", "removed"),
+    ],
+)
+def test_every_hosts_repository_events_name_the_repository(kind, name, action):
+    payload, headers = event(kind, name)
+    body = aimed(
+        kind, payload, full_name="acme/billing", clone_url="https://h/acme/billing.git",
+        web_url="https://h/acme/billing", host_id=7, old_full_name="acme/old",
+    )  # fmt: skip
+    parsed = payloads.parse(kind, headers, json.dumps(body).encode())
+    assert parsed.kind == "repository"
+    assert parsed.action == action
+    assert parsed.names == ["acme/billing"]
