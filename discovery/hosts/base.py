@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import urlencode, urlsplit
 
+from catalog.storable import storable_text
 from discovery import credentials, hostclient
 from discovery.models import HostConnection
 
@@ -128,8 +129,9 @@ def _same_origin(url: str, base: str) -> bool:
 
 
 def text(value: Any, limit: int = 2000) -> str:
-    """A string field of an answer, or "" for anything else; cut to `limit`."""
-    return value[:limit] if isinstance(value, str) else ""
+    """A string field of an answer, or "" for anything else; cut to `limit` and
+    storable (NUL and lone surrogates escaped, catalog/storable.py)."""
+    return storable_text(value, limit) if isinstance(value, str) else ""
 
 
 def link(value: Any) -> str:
@@ -155,7 +157,7 @@ def when(value: Any) -> datetime | None:
 def topics(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list):
         return ()
-    return tuple(t[:100] for t in value[:100] if isinstance(t, str) and t)
+    return tuple(text(t, 100) for t in value[:100] if isinstance(t, str) and t)
 
 
 def items(answer: hostclient.Answer, key: str | None = None) -> list[dict[str, Any]]:
@@ -180,7 +182,7 @@ def codeowners(text: str) -> list[str]:
         words = line.split("#", 1)[0].split()
         if len(words) < 2 or words[0].startswith("["):  # GitLab's [Section]
             continue
-        owners = [w[:100] for w in words[1:] if w.startswith("@") or "@" in w]
+        owners = [text(w, 100) for w in words[1:] if "@" in w]
         if words[0] in ("*", "/", "/*", "**", "/**"):
             default = owners
         elif not first:

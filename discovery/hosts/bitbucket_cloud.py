@@ -69,7 +69,7 @@ def _repository(item: dict[str, Any]) -> HostRepository | None:
     if not full_name or not clone or item.get("uuid") is None:
         return None
     return HostRepository(
-        host_id=str(item["uuid"])[:100],
+        host_id=text(str(item["uuid"]), 100),
         full_name=full_name,
         clone_url=_without_user(clone),
         web_url=link(html.get("href")),

@@ -88,7 +88,7 @@ def _repository(api: Api, item: dict[str, Any]) -> HostRepository | None:
     if not key or not slug or not clone or item.get("id") is None:
         return None
     return HostRepository(
-        host_id=str(item["id"])[:100],
+        host_id=text(str(item["id"]), 100),
         full_name=f"{key}/{slug}",
         clone_url=_without_user(clone),
         web_url=link(web),

@@ -63,7 +63,7 @@ def _repository(item: dict[str, Any]) -> HostRepository | None:
     if not full_name or not clone or item.get("id") is None:
         return None
     return HostRepository(
-        host_id=str(item["id"])[:100],
+        host_id=text(str(item["id"]), 100),
         full_name=full_name,
         clone_url=clone,
         web_url=link(item.get("html_url")),
