@@ -38,7 +38,7 @@ class CappedPaginator(Paginator):
         return self.count > self.cap
 
 
-class SearchView(ListView):
+class SearchPage(ListView):
     template_name = "portal/search.html"
     paginate_by = 20
     paginator_class = CappedPaginator

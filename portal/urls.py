@@ -6,13 +6,13 @@ from django.urls import include, path
 from catalog import urls as catalog_urls
 from portal import health, metrics
 from portal.login import ThrottledLoginView
-from portal.search import SearchView
+from portal.search import SearchPage
 
 # The search page spans the catalog and the docs, so it is portal's; it keeps
 # the catalog's address and name (`catalog:search`) that links and templates use.
 catalog_pages = [
     *catalog_urls.urlpatterns,
-    path("search", SearchView.as_view(), name="search"),
+    path("search", SearchPage.as_view(), name="search"),
 ]
 
 urlpatterns = [
