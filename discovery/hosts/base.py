@@ -10,6 +10,9 @@ who the credential is (`whoami`), the repositories of a scope
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -122,6 +125,15 @@ class Api:
             method, url, self._headers, body=body, content_type=content_type
         )
 
+    def send_json(
+        self, method: str, route: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A JSON write to a route; the answer's object ({} for none)."""
+        answer = self.send(method, self.url(route), json.dumps(body).encode(),
+                           "application/json")  # fmt: skip
+        found = answer.json() if answer.body else {}
+        return found if isinstance(found, dict) else {}
+
 
 def _same_origin(url: str, base: str) -> bool:
     one, other = urlsplit(url), urlsplit(base)
@@ -173,12 +185,12 @@ def items(answer: hostclient.Answer, key: str | None = None) -> list[dict[str, A
 MAX_OWNERS = 20
 
 
-def codeowners(text: str) -> list[str]:
+def codeowners(content: str) -> list[str]:
     """The default owners a CODEOWNERS file names: those of its last rule for
     every file (`*`, `/`, `/*`, `**`), else of its first rule; at most MAX_OWNERS."""
     default: list[str] = []
     first: list[str] = []
-    for line in text.splitlines()[:2000]:
+    for line in content.splitlines()[:2000]:
         words = line.split("#", 1)[0].split()
         if len(words) < 2 or words[0].startswith("["):  # GitLab's [Section]
             continue
@@ -200,3 +212,27 @@ def owners_from_codeowners(
         if found is not None:
             return codeowners(found)
     return []
+
+
+def fetch_object(api: Api, url: str) -> dict[str, Any] | None:
+    """The JSON object at an address; None when the host has none (404)."""
+    try:
+        body = api.get(url).json()
+    except hostclient.NotFound:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def contents_file(api: Api, route: str, ref: str) -> str | None:
+    """A file through GitHub's (and Gitea's) contents API: base64 in `content`."""
+    body = fetch_object(api, api.url(route, ref=ref or None))
+    if body is None or body.get("type", "file") != "file":
+        return None
+    return decoded(body)
+
+
+def decoded(body: dict[str, Any]) -> str | None:
+    try:
+        return base64.b64decode(text(body.get("content"), 10**8)).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None

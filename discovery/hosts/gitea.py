@@ -7,8 +7,6 @@ repository the credential can see). Pages follow the Link header.
 from __future__ import annotations
 
 import base64
-import binascii
-import json
 from functools import partial
 from typing import Any
 from urllib.parse import quote
@@ -21,6 +19,8 @@ from discovery.hosts.base import (
     HostRepository,
     Identity,
     Page,
+    contents_file,
+    fetch_object,
     flag,
     items,
     link,
@@ -78,30 +78,20 @@ def _repository(item: dict[str, Any]) -> HostRepository | None:
 
 
 def read_file(api: Api, repo: HostRepository, path: str, ref: str) -> str | None:
-    owner, _, name = repo.full_name.partition("/")
-    repo_route = f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
-    route = f"{repo_route}/contents/{quote(path)}"
-    try:
-        body = api.get(api.url(route, ref=ref or None)).json()
-    except hostclient.NotFound:
-        return None
-    if not isinstance(body, dict) or body.get("type") != "file":
-        return None
-    try:
-        return base64.b64decode(text(body.get("content"), 10**8)).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        return None
+    return contents_file(
+        api, f"{_repo_route(repo.full_name)}/contents/{quote(path)}", ref
+    )
+
+
+def _repo_route(full_name: str) -> str:
+    owner, _, name = full_name.partition("/")
+    return f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
 
 
 def repository(api: Api, full_name: str) -> HostRepository | None:
     """One repository by its owner/name (None: the host does not have it)."""
-    owner, _, name = full_name.partition("/")
-    route = f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
-    try:
-        body = api.get(api.url(route)).json()
-    except hostclient.NotFound:
-        return None
-    return _repository(body) if isinstance(body, dict) else None
+    body = fetch_object(api, api.url(_repo_route(full_name)))
+    return _repository(body) if body is not None else None
 
 
 CODEOWNERS = (".gitea/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
@@ -113,10 +103,9 @@ def owners(api: Api, repo: HostRepository) -> list[str]:
     read = partial(read_file, api, repo, ref=repo.default_branch)
     if found := owners_from_codeowners(read, CODEOWNERS):
         return found
-    owner, _, name = repo.full_name.partition("/")
-    route = f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}/teams"
+    owner = repo.full_name.partition("/")[0]
     try:
-        teams = api.get(api.url(route)).json()
+        teams = api.get(api.url(f"{_repo_route(repo.full_name)}/teams")).json()
     except hostclient.NotFound:
         return []
     return [
@@ -133,15 +122,14 @@ def open_request(
     title: str, body: str,
 ) -> tuple[int, str]:  # fmt: skip
     """The file on a new branch (one call), then a pull request."""
-    owner, _, name = repo.full_name.partition("/")
-    route = f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
+    route = _repo_route(repo.full_name)
     encoded = base64.b64encode(content.encode()).decode()
-    _send(api, "POST", f"{route}/contents/{quote(path)}", {
+    api.send_json("POST", f"{route}/contents/{quote(path)}", {
         "content": encoded, "message": title, "branch": repo.default_branch,
         "new_branch": branch,
     })  # fmt: skip
     pull = {"title": title, "head": branch, "base": repo.default_branch, "body": body}
-    answer = _send(api, "POST", f"{route}/pulls", pull)
+    answer = api.send_json("POST", f"{route}/pulls", pull)
     number = answer.get("number")
     if not isinstance(number, int) or isinstance(number, bool):
         raise hostclient.HostApiError("the host answered without a pull request number")
@@ -149,19 +137,10 @@ def open_request(
 
 
 def request_state(api: Api, repo: HostRepository, number: int) -> str:
-    owner, _, name = repo.full_name.partition("/")
-    route = f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}/pulls/{number}"
+    route = f"{_repo_route(repo.full_name)}/pulls/{number}"
     answer = api.get(api.url(route)).json()
     if not isinstance(answer, dict):
         return "open"
     if answer.get("merged") is True:
         return "merged"
     return "closed" if answer.get("state") == "closed" else "open"
-
-
-def _send(api: Api, method: str, route: str, body: dict[str, Any]) -> dict[str, Any]:
-    answer = api.send(
-        method, api.url(route), json.dumps(body).encode(), "application/json"
-    )
-    found = answer.json() if answer.body else {}
-    return found if isinstance(found, dict) else {}

@@ -7,8 +7,6 @@ GitHub App's installation can read). Pages follow the Link header.
 from __future__ import annotations
 
 import base64
-import binascii
-import json
 from functools import partial
 from typing import Any
 from urllib.parse import quote
@@ -21,6 +19,8 @@ from discovery.hosts.base import (
     HostRepository,
     Identity,
     Page,
+    contents_file,
+    fetch_object,
     flag,
     items,
     link,
@@ -94,17 +94,7 @@ def _repository(item: dict[str, Any]) -> HostRepository | None:
 
 
 def read_file(api: Api, repo: HostRepository, path: str, ref: str) -> str | None:
-    route = f"/repos/{_repo_path(repo)}/contents/{quote(path)}"
-    try:
-        body = api.get(api.url(route, ref=ref or None)).json()
-    except hostclient.NotFound:
-        return None
-    if not isinstance(body, dict) or body.get("type") != "file":
-        return None
-    try:
-        return base64.b64decode(text(body.get("content"), 10**8)).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        return None
+    return contents_file(api, f"/repos/{_repo_path(repo)}/contents/{quote(path)}", ref)
 
 
 def _repo_path(repo: HostRepository) -> str:
@@ -114,12 +104,10 @@ def _repo_path(repo: HostRepository) -> str:
 def repository(api: Api, full_name: str) -> HostRepository | None:
     """One repository by its owner/name (None: the host does not have it)."""
     owner, _, name = full_name.partition("/")
-    route = f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
-    try:
-        body = api.get(api.url(route)).json()
-    except hostclient.NotFound:
-        return None
-    return _repository(body) if isinstance(body, dict) else None
+    body = fetch_object(
+        api, api.url(f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}")
+    )
+    return _repository(body) if body is not None else None
 
 
 CODEOWNERS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
@@ -153,12 +141,14 @@ def open_request(
     route = f"/repos/{_repo_path(repo)}"
     head = api.get(api.url(f"{route}/git/ref/heads/{quote(repo.default_branch)}"))
     sha = _field(head.json(), "object", "sha")
-    _send(api, "POST", f"{route}/git/refs", {"ref": f"refs/heads/{branch}", "sha": sha})
+    api.send_json(
+        "POST", f"{route}/git/refs", {"ref": f"refs/heads/{branch}", "sha": sha}
+    )
     encoded = base64.b64encode(content.encode()).decode()
     message = {"message": title, "content": encoded, "branch": branch}
-    _send(api, "PUT", f"{route}/contents/{quote(path)}", message)
+    api.send_json("PUT", f"{route}/contents/{quote(path)}", message)
     pull = {"title": title, "head": branch, "base": repo.default_branch, "body": body}
-    answer = _send(api, "POST", f"{route}/pulls", pull)
+    answer = api.send_json("POST", f"{route}/pulls", pull)
     number = answer.get("number")
     if not isinstance(number, int) or isinstance(number, bool):
         raise hostclient.HostApiError("the host answered without a pull request number")
@@ -172,14 +162,6 @@ def request_state(api: Api, repo: HostRepository, number: int) -> str:
     if answer.get("merged") is True or answer.get("merged_at"):
         return "merged"
     return "closed" if answer.get("state") == "closed" else "open"
-
-
-def _send(api: Api, method: str, route: str, body: dict[str, Any]) -> dict[str, Any]:
-    answer = api.send(
-        method, api.url(route), json.dumps(body).encode(), "application/json"
-    )
-    found = answer.json() if answer.body else {}
-    return found if isinstance(found, dict) else {}
 
 
 def _field(body: Any, *keys: str) -> str:

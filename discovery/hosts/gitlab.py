@@ -7,9 +7,6 @@ with an administrator's token). Pages follow the Link header (keyset or offset).
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from functools import partial
 from typing import Any
 from urllib.parse import quote
@@ -22,6 +19,8 @@ from discovery.hosts.base import (
     HostRepository,
     Identity,
     Page,
+    decoded,
+    fetch_object,
     flag,
     items,
     link,
@@ -89,25 +88,14 @@ def read_file(api: Api, repo: HostRepository, path: str, ref: str) -> str | None
         f"/projects/{quote(repo.host_id, safe='')}/repository/files/"
         f"{quote(path, safe='')}"
     )
-    try:
-        body = api.get(api.url(route, ref=ref or repo.default_branch or "HEAD")).json()
-    except hostclient.NotFound:
-        return None
-    if not isinstance(body, dict):
-        return None
-    try:
-        return base64.b64decode(text(body.get("content"), 10**8)).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        return None
+    body = fetch_object(api, api.url(route, ref=ref or repo.default_branch or "HEAD"))
+    return decoded(body) if body is not None else None
 
 
 def repository(api: Api, full_name: str) -> HostRepository | None:
     """One project by its full path (None: the host does not have it)."""
-    try:
-        body = api.get(api.url(f"/projects/{quote(full_name, safe='')}")).json()
-    except hostclient.NotFound:
-        return None
-    return _repository(body) if isinstance(body, dict) else None
+    body = fetch_object(api, api.url(f"/projects/{quote(full_name, safe='')}"))
+    return _repository(body) if body is not None else None
 
 
 CODEOWNERS = ("CODEOWNERS", ".gitlab/CODEOWNERS", "docs/CODEOWNERS")
@@ -140,11 +128,11 @@ def open_request(
 ) -> tuple[int, str]:  # fmt: skip
     """A branch, the file on it, and a merge request."""
     route = f"/projects/{quote(repo.host_id, safe='')}"
-    _send(api, f"{route}/repository/branches",
+    api.send_json("POST", f"{route}/repository/branches",
           {"branch": branch, "ref": repo.default_branch})  # fmt: skip
-    _send(api, f"{route}/repository/files/{quote(path, safe='')}",
+    api.send_json("POST", f"{route}/repository/files/{quote(path, safe='')}",
           {"branch": branch, "content": content, "commit_message": title})  # fmt: skip
-    answer = _send(api, f"{route}/merge_requests", {
+    answer = api.send_json("POST", f"{route}/merge_requests", {
         "source_branch": branch, "target_branch": repo.default_branch,
         "title": title, "description": body,
     })  # fmt: skip
@@ -159,11 +147,3 @@ def request_state(api: Api, repo: HostRepository, number: int) -> str:
     answer = api.get(api.url(route)).json()
     state = answer.get("state") if isinstance(answer, dict) else ""
     return {"merged": "merged", "closed": "closed"}.get(str(state), "open")
-
-
-def _send(api: Api, route: str, body: dict[str, Any]) -> dict[str, Any]:
-    answer = api.send(
-        "POST", api.url(route), json.dumps(body).encode(), "application/json"
-    )
-    found = answer.json() if answer.body else {}
-    return found if isinstance(found, dict) else {}

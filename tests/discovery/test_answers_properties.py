@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from catalog.storable import has_unstorable
 from discovery import hostclient, hosts
+from discovery.hosts.base import MAX_OWNERS, codeowners
 from discovery.models import DiscoveredRepository, DiscoverySource, HostConnection
 
 # Strings a hostile host would send: control characters, NUL, lone surrogates,
@@ -109,3 +110,24 @@ def test_any_listing_gives_storable_repositories_or_a_clear_error(kind, repos, r
                 "state": "uncatalogued",
             },
         )  # fmt: skip
+
+
+@hsettings(max_examples=300)
+@given(
+    content=st.lists(
+        st.one_of(
+            st.text(max_size=60),
+            st.builds(
+                lambda pattern, owners: f"{pattern} {' '.join(owners)}",
+                st.sampled_from(["*", "/", "/docs/", "[Section]", "# c", "**"]),
+                st.lists(hostile | st.just("@acme/team"), max_size=4),
+            ),
+        ),
+        max_size=8,
+    ).map("\n".join)
+)
+def test_any_codeowners_file_gives_few_storable_owners(content):
+    found = codeowners(content)
+    assert len(found) <= MAX_OWNERS
+    assert all("@" in owner and not has_unstorable(owner) for owner in found)
+    assert all(len(owner) <= 100 for owner in found)
