@@ -182,15 +182,20 @@ class _Decider:
         now = timezone.now()
         register: list[tuple[DiscoveredRepository, Target]] = []
         rows: list[DiscoveredRepository] = []
+        seen: list[int] = []  # rows nothing changed but the sighting
         try:
             for found in {r.host_id: r for r in listed}.values():  # once each
                 row = known.get(found.host_id) or DiscoveredRepository(
                     source=self.source, host_id=found.host_id, first_seen_at=now
                 )
+                before = _snapshot(row)
                 if target := self._decide(api, row, found):
                     register.append((row, target))
                 row.last_seen_run, row.last_seen_at = self.run, now
-                rows.append(row)
+                if row.pk is not None and not target and _snapshot(row) == before:
+                    seen.append(row.pk)
+                else:
+                    rows.append(row)
                 self.run.seen += 1
                 self.run.uncatalogued += row.state == State.UNCATALOGUED
         finally:
@@ -199,6 +204,9 @@ class _Decider:
             with transaction.atomic():
                 self._register(register)
                 _save(rows)
+                DiscoveredRepository.objects.filter(pk__in=seen).update(
+                    last_seen_run=self.run, last_seen_at=now
+                )
 
     def _decide(
         self, api: hosts.Api, row: DiscoveredRepository, found: hosts.HostRepository
@@ -430,15 +438,24 @@ def _copy(row: DiscoveredRepository, found: hosts.HostRepository) -> None:
     )
 
 
+# What a run may change on a row (the sighting aside).
+DECIDED = [
+    "full_name", "organisation", "owners", "clone_url", "web_url", "default_branch",
+    "archived", "fork", "private", "description", "topics", "pushed_at", "state",
+    "reason", "descriptor_path", "location_id", "registered_location",
+    "checked_pushed_at",
+]  # fmt: skip
+
+
+def _snapshot(row: DiscoveredRepository) -> tuple[object, ...]:
+    return tuple(getattr(row, field) for field in DECIDED)
+
+
 def _save(rows: list[DiscoveredRepository]) -> None:
-    fields = [
-        "full_name", "organisation", "owners", "clone_url", "web_url",
-        "default_branch", "archived", "fork",
-        "private", "description", "topics", "pushed_at", "state", "reason",
-        "descriptor_path", "location", "registered_location", "checked_pushed_at",
+    fields = [f.removesuffix("_id") for f in DECIDED] + [
         "last_seen_run",
         "last_seen_at",
-    ]  # fmt: skip
+    ]
     new = [r for r in rows if r.pk is None]
     old = [r for r in rows if r.pk is not None]
     DiscoveredRepository.objects.bulk_create(new, batch_size=500)
