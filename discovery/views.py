@@ -51,11 +51,15 @@ class SourceDetailPage(DetailView):
         if state not in DiscoveredRepository.State.values:
             state = DiscoveredRepository.State.UNCATALOGUED
         counts = dict(source.repositories.values_list("state").annotate(n=Count("id")))
-        recent = list(source.runs.all()[:RUNS_SHOWN])
+        # Whole runs apart from the one-repository checks events make, which
+        # would bury them.
+        recent = list(source.runs.exclude(trigger="event")[:RUNS_SHOWN])
+        checks = list(source.runs.filter(trigger="event")[:RUNS_SHOWN])
         problems = recent[0].problems.all()[:500] if recent else []
         rows = source.repositories.filter(state=state).select_related("location")
         return super().get_context_data(**kwargs) | {
             "runs": recent,
+            "checks": checks,
             "problems": problems,
             "state": state,
             "states": [

@@ -95,13 +95,16 @@ def names() -> set[str]:
 
 
 @pytest.mark.django_db
-def test_a_new_repository_is_in_the_catalog_at_once(org):
+def test_a_new_repository_is_in_the_catalog_at_once(org, viewer_client):
     repo = org.add(FakeRepo("acme", "billing", {"catalog-info.yaml": descriptor("b")}))
     delivery = org.send("repository.created", repo)
     assert delivery.verdict == "discovery"
     assert "acme: acme/billing: discovery check queued" in delivery.detail
     assert state(org, "acme/billing") == State.CATALOGUED
     assert names() == {"b"}
+    page = viewer_client.get("/discovery/acme").content.decode()
+    assert "Repository checks from events (1 most recent)" in page
+    assert "Not run yet." in page  # the check is no whole run
 
 
 @pytest.mark.django_db
