@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
 
 from audit import log as audit
 from catalog.changes import entities_changed
+from catalog.hosts import repository_key
 from catalog.ingest.apply import apply_read, new_etag, revision
 from catalog.ingest.generated import DEFAULT_PATH
 from catalog.ingest.git import is_valid_branch
@@ -28,6 +30,19 @@ class Target:
     url: str
     branch: str
     path: str
+
+
+def locations_of(urls: Iterable[str]) -> list[Location]:
+    """Our locations of the repositories these URLs name, however each is spelled
+    (https, ssh, `git@host:path`, `.git` or not, any case of host: one
+    `repository_key`). Narrowed in SQL by the repository's name, then compared."""
+    keys = {key for key in map(repository_key, urls) if key}
+    if not keys:
+        return []
+    candidates = Location.objects.none()
+    for name in {key.rsplit("/", 1)[-1] for key in keys}:
+        candidates |= Location.objects.filter(url__icontains=name)
+    return [c for c in candidates.order_by("id") if repository_key(c.url) in keys]
 
 
 def validate_target(url: str, branch: str = "", path: str = "") -> Target:

@@ -34,6 +34,7 @@ from catalog.ingest.reader import clean_relative
 from catalog.locations import (
     RegistrationError,
     Target,
+    locations_of,
     register_many,
     retarget_location,
     unregister_location,
@@ -168,7 +169,6 @@ class _Decider:
         self.run = run
         self.look = look  # look at the files even if the push time has not moved
         self.source = run.source
-        self._locations: dict[tuple[str, str], Location] | None = None
 
     # --- a page ---------------------------------------------------------------
 
@@ -308,38 +308,30 @@ class _Decider:
 
     # --- what a decision changes in the catalog -------------------------------
 
-    def _existing(self, url: str, path: str) -> Location | None:
-        """A location already registered for the same repository and path, however
-        its URL is spelled (someone registered it by hand, or an earlier source)."""
-        if self._locations is None:
-            self._locations = {
-                (repository_key(loc.url) or loc.url, loc.path): loc
-                for loc in Location.objects.filter(parent__isnull=True).only(
-                    "id", "url", "path", "uid"
-                )
-            }
-        return self._locations.get((repository_key(url) or url, path))
-
     def _register(self, wanted: list[tuple[DiscoveredRepository, Target]]) -> None:
+        """Register the page's repositories in bulk, or link each to a location
+        already registered for it and its path (by hand, or by another source),
+        however its URL is spelled."""
+        if not wanted:
+            return
+        existing = {
+            (repository_key(loc.url), loc.path): loc
+            for loc in locations_of(target.url for _, target in wanted)
+            if loc.parent_id is None
+        }
         new: list[Target] = []
         for row, target in wanted:
-            if existing := self._existing(target.url, target.path):
-                row.location, row.registered_location = existing, False
+            found = existing.get((repository_key(target.url), target.path))
+            if found is not None:
+                row.location, row.registered_location = found, False
             else:
                 new.append(target)
         created = {(loc.url, loc.path): loc for loc in register_many(new)}
         for row, target in wanted:
-            if row.location is None or row.location.path != target.path:
-                made = created.get((target.url, target.path))
-                if made is not None:
-                    row.location, row.registered_location = made, True
-                    self.run.registered += 1
-                    self._remember(made)
-
-    def _remember(self, location: Location) -> None:
-        if self._locations is not None:
-            key = (repository_key(location.url) or location.url, location.path)
-            self._locations[key] = location
+            if row.location is None and (target.url, target.path) in created:
+                row.location = created[(target.url, target.path)]
+                row.registered_location = True
+                self.run.registered += 1
 
     def _move(self, row: DiscoveredRepository) -> None:
         """Point the repository's location at its new URL or descriptor path: the
@@ -356,7 +348,6 @@ class _Decider:
             return
         if retarget_location(location, target):
             self.run.updated += 1
-            self._remember(location)
         else:
             _problem(
                 self.run,

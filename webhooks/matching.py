@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 from catalog.hosts import repository_key
 from catalog.ingest.reader import compile_glob, is_glob
+from catalog.locations import locations_of
 from catalog.models import Location
 
 CATALOG_SUFFIXES = (".yaml", ".yml", ".json")  # new descriptors, targets, placeholders
@@ -29,6 +30,7 @@ def locations_for(
 ) -> list[Location]:
     """Our locations of the repository the payload names, within the webhook's
     scope: its one location, or the locations under its organisation."""
+    urls = list(urls)
     keys = {key for key in map(repository_key, urls) if key}
     if not keys:
         return []
@@ -37,16 +39,7 @@ def locations_for(
     prefix = owner_key(owner_url)
     if not prefix or not any(key.startswith(prefix) for key in keys):
         return []
-    names = {key.rsplit("/", 1)[-1] for key in keys}
-    candidates = Location.objects.none()
-    for name in names:  # narrow in SQL by the repository's name, then compare keys
-        candidates |= Location.objects.filter(url__icontains=name)
-    return [
-        candidate
-        for candidate in candidates.order_by("id")
-        if repository_key(candidate.url) in keys
-        and repository_key(candidate.url).startswith(prefix)
-    ]
+    return [c for c in locations_of(urls) if repository_key(c.url).startswith(prefix)]
 
 
 def may_change(

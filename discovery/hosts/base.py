@@ -236,3 +236,12 @@ def decoded(body: dict[str, Any]) -> str | None:
         return base64.b64decode(text(body.get("content"), 10**8)).decode()
     except (binascii.Error, UnicodeDecodeError):
         return None
+
+
+def user_name(answer: hostclient.Answer, *keys: str) -> str:
+    """Who an identity answer (`GET /user`) names: the first of `keys` it has."""
+    body = answer.json()
+    for key in keys:
+        if name := (text(body.get(key), 200) if isinstance(body, dict) else ""):
+            return name
+    raise hostclient.HostApiError("the host's answer names no user")

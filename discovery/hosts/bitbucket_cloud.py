@@ -21,6 +21,7 @@ from discovery.hosts.base import (
     link,
     owners_from_codeowners,
     text,
+    user_name,
     when,
 )
 
@@ -28,16 +29,7 @@ PAGE_SIZE = 100  # Bitbucket Cloud's largest pagelen
 
 
 def whoami(api: Api) -> Identity:
-    answer = api.get(api.url("/user"))
-    body = answer.json()
-    name = (
-        text(body.get("username"), 200) or text(body.get("display_name"), 200)
-        if isinstance(body, dict)
-        else ""
-    )
-    if not name:
-        raise hostclient.HostApiError("the host's answer names no user")
-    return Identity(name)
+    return Identity(user_name(api.get(api.url("/user")), "username", "display_name"))
 
 
 def first_page(api: Api, scope: str) -> str:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import base64
 from functools import partial
-from typing import Any
 from urllib.parse import quote
 
 from discovery import hostclient
+from discovery.hosts import github
 from discovery.hosts.base import (
     MAX_OWNERS,
     PAGE_SIZE,
@@ -19,25 +19,16 @@ from discovery.hosts.base import (
     HostRepository,
     Identity,
     Page,
-    contents_file,
-    fetch_object,
-    flag,
     items,
     link,
     owners_from_codeowners,
     text,
-    topics,
-    when,
+    user_name,
 )
 
 
 def whoami(api: Api) -> Identity:
-    answer = api.get(api.url("/user"))
-    body = answer.json()
-    name = text(body.get("login"), 200) if isinstance(body, dict) else ""
-    if not name:
-        raise hostclient.HostApiError("the host's answer names no user")
-    return Identity(name)
+    return Identity(user_name(api.get(api.url("/user")), "login"))
 
 
 def first_page(api: Api, scope: str) -> str:
@@ -58,40 +49,21 @@ def page(api: Api, answer: hostclient.Answer) -> Page:
     return Page(found, hostclient.next_link(answer))
 
 
-def _repository(item: dict[str, Any]) -> HostRepository | None:
-    full_name, clone = text(item.get("full_name"), 300), text(item.get("clone_url"))
-    if not full_name or not clone or item.get("id") is None:
-        return None
-    return HostRepository(
-        host_id=text(str(item["id"]), 100),
-        full_name=full_name,
-        clone_url=clone,
-        web_url=link(item.get("html_url")),
-        default_branch=text(item.get("default_branch"), 250),
-        archived=flag(item.get("archived")),
-        fork=flag(item.get("fork")),
-        private=flag(item.get("private")),
-        description=text(item.get("description")),
-        topics=topics(item.get("topics")),
-        pushed_at=when(item.get("updated_at")),
-    )
+# Gitea's API is GitHub's in these routes: the same paths and answer shapes, but
+# for the push time, which Gitea calls `updated_at`.
+_repository = partial(github.parse_repository, pushed="updated_at")
+read_file = github.read_file
+request_state = github.request_state
 
 
-def read_file(api: Api, repo: HostRepository, path: str, ref: str) -> str | None:
-    return contents_file(
-        api, f"{_repo_route(repo.full_name)}/contents/{quote(path)}", ref
-    )
+def repository(api: Api, full_name: str) -> HostRepository | None:
+    """One repository by its owner/name (None: the host does not have it)."""
+    return github.repository(api, full_name, parse=_repository)
 
 
 def _repo_route(full_name: str) -> str:
     owner, _, name = full_name.partition("/")
     return f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}"
-
-
-def repository(api: Api, full_name: str) -> HostRepository | None:
-    """One repository by its owner/name (None: the host does not have it)."""
-    body = fetch_object(api, api.url(_repo_route(full_name)))
-    return _repository(body) if body is not None else None
 
 
 CODEOWNERS = (".gitea/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
@@ -134,13 +106,3 @@ def open_request(
     if not isinstance(number, int) or isinstance(number, bool):
         raise hostclient.HostApiError("the host answered without a pull request number")
     return number, link(answer.get("html_url"))
-
-
-def request_state(api: Api, repo: HostRepository, number: int) -> str:
-    route = f"{_repo_route(repo.full_name)}/pulls/{number}"
-    answer = api.get(api.url(route)).json()
-    if not isinstance(answer, dict):
-        return "open"
-    if answer.get("merged") is True:
-        return "merged"
-    return "closed" if answer.get("state") == "closed" else "open"

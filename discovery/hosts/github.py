@@ -7,6 +7,7 @@ GitHub App's installation can read). Pages follow the Link header.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 from urllib.parse import quote
@@ -27,6 +28,7 @@ from discovery.hosts.base import (
     owners_from_codeowners,
     text,
     topics,
+    user_name,
     when,
 )
 
@@ -44,10 +46,7 @@ def whoami(api: Api) -> Identity:
         )
     else:
         answer = api.get(api.url("/user"))
-        body = answer.json()
-        name = text(body.get("login"), 200) if isinstance(body, dict) else ""
-        if not name:
-            raise hostclient.HostApiError("the host's answer names no user")
+        name = user_name(answer, "login")
     return Identity(
         name,
         answer.header_int("x-ratelimit-remaining"),
@@ -70,11 +69,14 @@ def first_page(api: Api, scope: str) -> str:
 def page(api: Api, answer: hostclient.Answer) -> Page:
     body = answer.json()
     key = "repositories" if isinstance(body, dict) else None
-    found = [r for item in items(answer, key) if (r := _repository(item))]
+    found = [r for item in items(answer, key) if (r := parse_repository(item))]
     return Page(found, hostclient.next_link(answer))
 
 
-def _repository(item: dict[str, Any]) -> HostRepository | None:
+def parse_repository(
+    item: dict[str, Any], pushed: str = "pushed_at"
+) -> HostRepository | None:
+    """A repository in GitHub's shape (Gitea's is the same, its push time aside)."""
     full_name, clone = text(item.get("full_name"), 300), text(item.get("clone_url"))
     if not full_name or not clone or item.get("id") is None:
         return None
@@ -89,7 +91,7 @@ def _repository(item: dict[str, Any]) -> HostRepository | None:
         private=flag(item.get("private")),
         description=text(item.get("description")),
         topics=topics(item.get("topics")),
-        pushed_at=when(item.get("pushed_at")),
+        pushed_at=when(item.get(pushed)),
     )
 
 
@@ -101,13 +103,17 @@ def _repo_path(repo: HostRepository) -> str:
     return "/".join(quote(part, safe="") for part in repo.full_name.split("/", 1))
 
 
-def repository(api: Api, full_name: str) -> HostRepository | None:
+def repository(
+    api: Api,
+    full_name: str,
+    parse: Callable[..., HostRepository | None] = parse_repository,
+) -> HostRepository | None:
     """One repository by its owner/name (None: the host does not have it)."""
     owner, _, name = full_name.partition("/")
     body = fetch_object(
         api, api.url(f"/repos/{quote(owner, safe='')}/{quote(name, safe='')}")
     )
-    return _repository(body) if body is not None else None
+    return parse(body) if body is not None else None
 
 
 CODEOWNERS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")

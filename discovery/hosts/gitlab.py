@@ -27,16 +27,14 @@ from discovery.hosts.base import (
     owners_from_codeowners,
     text,
     topics,
+    user_name,
     when,
 )
 
 
 def whoami(api: Api) -> Identity:
     answer = api.get(api.url("/user"))
-    body = answer.json()
-    name = text(body.get("username"), 200) if isinstance(body, dict) else ""
-    if not name:
-        raise hostclient.HostApiError("the host's answer names no user")
+    name = user_name(answer, "username")
     remaining = answer.header_int("ratelimit-remaining")
     return Identity(name, remaining, answer.header_int("ratelimit-limit"))
 
