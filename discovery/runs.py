@@ -53,6 +53,7 @@ from discovery.models import (
 
 logger = logging.getLogger(__name__)
 
+SETTLED = timedelta(seconds=5)  # push times this recent are looked at again
 RETRIES = 3  # failures in a row from one page before the run fails
 RETRY_WAIT = (60, 300, 900)  # seconds before each retry
 MAX_PROBLEMS = 1000  # problem rows a run keeps; the rest are counted
@@ -239,7 +240,7 @@ class _Decider:
         except hostclient.HostApiError as exc:
             _problem(self.run, found.full_name, str(exc))
             return None
-        row.checked_pushed_at, row.reason = found.pushed_at, ""
+        row.checked_pushed_at, row.reason = _settled(found.pushed_at), ""
         if path is None:
             if row.state != State.UNCATALOGUED:
                 self._drop(row, "discovery: the repository has no descriptor")
@@ -399,6 +400,15 @@ def _discovered_only(location: Location, row: DiscoveredRepository) -> bool:
         return False
     others = DiscoveredRepository.objects.filter(location=location)
     return not others.exclude(pk=row.pk).exists()
+
+
+def _settled(pushed_at: datetime | None) -> datetime | None:
+    """The push time to skip the next look by, or None to look again: hosts give
+    whole seconds, so a push later in the same second as our look would show the
+    same time; a time this close to now (or ahead of our clock) is not trusted."""
+    if pushed_at is None or pushed_at > timezone.now() - SETTLED:
+        return None
+    return pushed_at
 
 
 def _matches(name: str, patterns: list[str]) -> bool:

@@ -201,9 +201,11 @@ def test_an_organisation_is_discovered_across_pages(kind, tmp_path, settings, di
 @pytest.mark.django_db
 def test_a_second_run_with_nothing_changed_reads_no_file(github, discover):
     for i in range(12):
-        github.add(
+        repo = github.add(
             FakeRepo("acme", f"svc-{i}", {"catalog-info.yaml": descriptor(f"s{i}")})
         )
+        # Last pushed a minute ago: a push in the last seconds is looked at again.
+        repo.pushed_at -= timedelta(minutes=1)
     connect(github)
     source = add_source(github)
     assert discover(source).registered == 12
@@ -423,3 +425,16 @@ def test_coverage_leads_with_the_catalogued_share_and_lists_the_rest(
     summary = viewer_client.get("/api/compliance/coverage").json()["repositories"]
     assert (summary["discovered"], summary["catalogued"], summary["total"]) == (4, 1, 3)
     assert summary["bySource"] == {"acme": 3}
+
+
+@pytest.mark.django_db
+def test_a_push_in_the_same_second_as_the_last_look_is_not_missed(github, discover):
+    repo = github.add(FakeRepo("acme", "legacy", {"README.md": "x\n"}))
+    connect(github)
+    source = add_source(github)
+    discover(source)
+    pushed = repo.pushed_at
+    github.push(repo, {"catalog-info.yaml": descriptor("legacy")})
+    repo.pushed_at = pushed  # the host's whole seconds show no change
+    assert discover(source).registered == 1
+    assert states(source) == {"acme/legacy": State.CATALOGUED}
