@@ -163,14 +163,15 @@ def delete_entity(entity: Entity) -> None:
         Entity.objects.filter(ref__in=others).update(etag=new_etag())
         entity.delete()  # its rows go with it; relations naming it now dangle
         entities_changed([entity.ref, *others], owners=[entity.ref])
-        # Not "unchanged" any more: the next crawl reads and applies again.
-        Location.objects.filter(pk=location.pk).update(content_hash="", last_commit="")
+        # Not "unchanged" any more: the next crawl (or provider run) applies again.
+        Location.every.filter(pk=location.pk).update(content_hash="", last_commit="")
 
 
-def unregister_location(location: Location) -> None:
-    """Remove a location and everything it produced, with a revision for each entity."""
+def unregister_location(location: Location, reason: str = "") -> None:
+    """Remove a location and everything it produced, with a revision for each
+    entity (giving `reason` where one is known)."""
     for child in location.children.all():
-        unregister_location(child)
+        unregister_location(child, reason)
     mirror = location_mirror_path(location)
     with transaction.atomic():
         audit.record("location.unregister", str(location), location=str(location.uid))
@@ -179,6 +180,7 @@ def unregister_location(location: Location) -> None:
             commit=location.last_commit,
             branch=location.resolved_branch,
             read=ReadResult(),
+            removal_reason=reason,
         )
         location.delete()
         transaction.on_commit(lambda: shutil.rmtree(mirror, ignore_errors=True))

@@ -12,8 +12,24 @@ from django.utils import timezone
 from catalog.querysets import RelationQuerySet
 
 
+class RegisteredLocations(models.Manager["Location"]):
+    """`Location.objects`: the registered targets the crawler reads (type `url`).
+
+    Every scheduler, list, count and the Backstage locations API goes through it,
+    so an organisation provider's location (people/) is never crawled, listed or
+    unregistered as a repository. Its entities still reach it (`entity.location`
+    uses the unfiltered base manager), and `Location.every` sees all of them.
+    """
+
+    def get_queryset(self) -> models.QuerySet[Location]:
+        return super().get_queryset().filter(type=Location.URL)
+
+
 class Location(models.Model):
-    """A registered repository (plus path or glob) that the crawler reads."""
+    """A registered repository (plus path or glob) that the crawler reads, or the
+    location of an organisation provider's entities (`type` names the provider)."""
+
+    URL = "url"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -22,6 +38,13 @@ class Location(models.Model):
         FAILED = "failed", "Failed"
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    type = models.CharField(
+        max_length=32,
+        default=URL,
+        editable=False,
+        help_text="`url`: a git target; otherwise the organisation provider's kind "
+        "(github-org, gitlab-group, ldap, scim), and `url` names the provider.",
+    )
     url = models.CharField(max_length=2048)
     branch = models.CharField(
         max_length=255, blank=True, help_text="Empty: the remote's default branch."
@@ -67,6 +90,9 @@ class Location(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = RegisteredLocations()
+    every = models.Manager["Location"]()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -76,8 +102,19 @@ class Location(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
+        if self.is_provider:
+            return self.managed_by
         branch = f"@{self.branch}" if self.branch else ""
         return f"{self.url}{branch}:{self.path}"
+
+    @property
+    def is_provider(self) -> bool:
+        return self.type != self.URL
+
+    @property
+    def managed_by(self) -> str:
+        """`backstage.io/managed-by-location` of a provider's entities."""
+        return f"{self.type}:{self.url}"
 
     @property
     def target(self) -> str:
@@ -372,6 +409,11 @@ class EntityRevision(models.Model):
     path = models.CharField(max_length=1024)
     commit = models.CharField(max_length=64)
     descriptor = models.JSONField(null=True)
+    reason = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Why, where the change was not a file's: a person who left.",
+    )
     recorded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.urls import path
-from django.views.generic import RedirectView
 
 from catalog.views import apidef, browse, entity, locations, register, tokens
 from core import tabs
@@ -13,7 +12,6 @@ app_name = "catalog"
 ENTITY = "catalog/<str:namespace>/<str:kind>/<str:name>"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="catalog:entity-list"), name="home"),
     path("catalog", browse.EntityListPage.as_view(), name="entity-list"),
     path(ENTITY, entity.EntityDetailPage.as_view(), name="entity-detail"),
     # The entity tabs every app registered in its ready() (core/tabs.py).

@@ -339,6 +339,9 @@ class LocationByEntityApi(ApiView):
         entity = Entity.objects.select_related("location").filter(ref=ref).first()
         if entity is None:
             raise NotFoundError(f"No entity {ref} in the catalog")
+        if entity.location.is_provider:
+            # As in Backstage: a provider's entity has no registered location.
+            raise NotFoundError(f"No location for entity {ref}")
         return Response(locations.location_json(entity.location))
 
 

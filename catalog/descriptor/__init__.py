@@ -6,7 +6,13 @@ Plain Python with no Django imports, so it can be tested and reused anywhere.
 from __future__ import annotations
 
 from catalog.descriptor.loading import FileRefused, Limits
-from catalog.descriptor.parse import FileResult, ParsedEntity, Problem, parse_file
+from catalog.descriptor.parse import (
+    FileResult,
+    ParsedEntity,
+    Problem,
+    parse_documents,
+    parse_file,
+)
 from catalog.descriptor.refs import EntityName, RefError, parse_ref
 from catalog.descriptor.relations import Relation
 
@@ -19,6 +25,7 @@ __all__ = [
     "Problem",
     "RefError",
     "Relation",
+    "parse_documents",
     "parse_file",
     "parse_ref",
 ]

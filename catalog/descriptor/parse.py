@@ -120,6 +120,20 @@ def parse_file(
     return result
 
 
+def parse_documents(
+    values: list[object], path: str, *, limits: Limits = DEFAULT_LIMITS
+) -> FileResult:
+    """Validate documents that arrived as data, not YAML (an organisation
+    provider's Groups and Users): the same checks as a file's, `path` naming
+    where they came from. Nothing is read for them: a placeholder stays unresolved.
+    """
+    result = FileResult()
+    placeholders = Placeholders(None, limits)
+    for index, value in enumerate(values):
+        _parse_document(value, path, index, "", placeholders, limits, result)
+    return result
+
+
 def _parse_document(
     value: object,
     path: str,

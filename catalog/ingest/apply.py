@@ -100,11 +100,17 @@ def with_provenance(
     (Backstage's ProcessorOutputCollector); the view, edit and source links go
     under the author's (its AnnotateLocationEntityProcessor).
     """
-    managed = {
-        MANAGED_BY: "url:" + file_target(location, branch, parsed.path),
-        ORIGIN: "url:" + target_of(origin),
-    }
-    links = location_links(location.url, branch, parsed.path)
+    if location.is_provider:
+        # An organisation provider's entity: the provider is its location and its
+        # origin, as Backstage's providers name themselves; no file, no links.
+        managed = {MANAGED_BY: location.managed_by, ORIGIN: location.managed_by}
+        links = {}
+    else:
+        managed = {
+            MANAGED_BY: "url:" + file_target(location, branch, parsed.path),
+            ORIGIN: "url:" + target_of(origin),
+        }
+        links = location_links(location.url, branch, parsed.path)
     entity = dict(parsed.entity)
     metadata = dict(entity["metadata"])
     authored = metadata.get("annotations") or {}
@@ -144,7 +150,7 @@ def _repository_ref(repo_url: str) -> str:
 
 
 def revision(
-    entity: Entity, action: str, location: Location, commit: str
+    entity: Entity, action: str, location: Location, commit: str, reason: str = ""
 ) -> EntityRevision:
     removed = action == EntityRevision.Action.REMOVED
     return EntityRevision(
@@ -158,14 +164,21 @@ def revision(
         path=fit(EntityRevision, "path", entity.path),
         commit=fit(EntityRevision, "commit", commit),
         descriptor=None if removed else storable_json(entity.processed),
+        reason=fit(EntityRevision, "reason", reason),
     )
 
 
 class Applier:
     def __init__(
-        self, location: Location, commit: str, branch: str, read: ReadResult
+        self,
+        location: Location,
+        commit: str,
+        branch: str,
+        read: ReadResult,
+        removal_reason: str = "",
     ) -> None:
         self.location = location
+        self.removal_reason = removal_reason
         self.origin = root_location(location)
         self.root_parent = root_parent(location)
         self.commit = commit
@@ -345,7 +358,13 @@ class Applier:
         if others:
             Entity.objects.filter(ref__in=list(others)).update(etag=new_etag())
         revisions = [
-            revision(e, EntityRevision.Action.REMOVED, self.location, self.commit)
+            revision(
+                e,
+                EntityRevision.Action.REMOVED,
+                self.location,
+                self.commit,
+                self.removal_reason,
+            )
             for e in self.removed
         ]
         if self.removed:
@@ -403,8 +422,17 @@ class Applier:
 
 
 def apply_read(
-    location: Location, *, commit: str, branch: str, read: ReadResult
+    location: Location,
+    *,
+    commit: str,
+    branch: str,
+    read: ReadResult,
+    removal_reason: str = "",
 ) -> ApplyStats:
-    """Make the catalog match what `location` produced at `commit`, atomically."""
+    """Make the catalog match what `location` produced at `commit`, atomically.
+
+    `removal_reason` goes in the history of every entity this removes (an
+    organisation provider says the person left); a crawl's removals need none.
+    """
     with transaction.atomic():
-        return Applier(location, commit, branch, read).run()
+        return Applier(location, commit, branch, read, removal_reason).run()

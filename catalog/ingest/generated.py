@@ -55,6 +55,8 @@ def root_parent(location: Location) -> str:
     repository named by another's Location entity, that entity."""
     if location.parent_id is not None:
         return location.parent_entity_ref
+    if location.is_provider:
+        return ""  # a provider's entities come from no Location entity
     return generated_ref(target_of(location))
 
 

@@ -46,6 +46,8 @@ def _source(entity: Any) -> dict[str, str]:
     """Links to the repository, the file and its editor: the host's pages where
     the host kind is known (catalog/hosts.py), none invented elsewhere."""
     location = entity.location
+    if location.is_provider:
+        return {}  # no repository: the page names the provider
     branch = location.resolved_branch or location.branch
     return {
         "repository": web_repository_url(location.url),
