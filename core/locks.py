@@ -15,6 +15,7 @@ from django.db import connection
 CRAWL = 0x6772  # "gr": one crawl per location (keyed by its id)
 MIRROR = 0x6764  # "gd": one fetch into a bare mirror (keyed by its name's CRC)
 DISCOVERY = 0x6773  # "gs": one discovery run per source (keyed by its id)
+PROVIDER = 0x6770  # "gp": one organisation provider run at a time (by its id)
 
 
 @contextmanager

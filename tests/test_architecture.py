@@ -31,6 +31,7 @@ LAYERS: dict[str, set[str]] = {
     "catalog": {"core", "audit", "demo"},
     "techdocs": {"core", "audit", "catalog"},
     "discovery": {"core", "audit", "catalog"},
+    "people": {"core", "audit", "catalog", "discovery"},
     "webhooks": {"core", "audit", "catalog", "techdocs", "discovery"},
     "compliance": {"core", "audit", "catalog", "techdocs", "discovery"},
     "portal": {
@@ -39,6 +40,7 @@ LAYERS: dict[str, set[str]] = {
         "catalog",
         "techdocs",
         "discovery",
+        "people",
         "webhooks",
         "compliance",
     },

@@ -14,7 +14,7 @@ from tests.support.fakehost import git, paging
 from tests.support.fakehost.credentials import scheme
 from tests.support.fakehost.git import blob_sha, commit_info
 from tests.support.fakehost.host import FakeHost
-from tests.support.fakehost.model import FakePull, FakeRepo
+from tests.support.fakehost.model import FakePull, FakeRepo, FakeTeam
 from tests.support.fakehost.routes import (
     Answer,
     Call,
@@ -558,6 +558,162 @@ def get_pull(call: Call) -> Answer:
     pull = call.host.find_pull(repo, int(number)) if repo and number.isdigit() else None
     return (
         as_json(200, pull_json(call, pull, "pull")) if pull else _not_found(call.host)
+    )
+
+
+# -- organisations: teams and members (people/sources/github.py) ---------------
+
+
+def _rows(call: Call, rows: list[Any], render: Callable[[Any], Any]) -> Answer:
+    """One page of any listing, paged like the repository listings."""
+    size = call.number("per_page", 30, 1, call.host.page_max)
+    page = call.number("page", 1)
+    last = paging.pages(len(rows), size)
+    body = [render(row) for row in paging.window(rows, page, size)]
+    link = paging.link(call.host.api_url + call.path, call.query, page, last)
+    return as_json(200, body, {"Link": link} if link else {})
+
+
+def _org(call: Call) -> str | None:
+    """The organisation of the path, as the host spells it (None: not one)."""
+    wanted = call.params["org"].casefold()
+    for org in call.host.org_members:
+        if org.casefold() == wanted:
+            return org
+    return None
+
+
+def _title(team: FakeTeam) -> str:
+    return team.name or team.slug.replace("-", " ").title()
+
+
+def _team_json(call: Call, team: FakeTeam, with_parent: bool = True) -> dict[str, Any]:
+    host, template = call.host, item("github", "org-teams")
+    data = retarget(
+        template,
+        [
+            *_hosts(host),
+            ("/orgs/github/", f"/orgs/{team.org}/"),
+            ("justice-league", team.slug),
+            ("Justice League", _title(team)),
+        ],
+    )
+    team_id = host.account_id(f"team:{team.org}/{team.slug}")
+    parent = host.find_team(team.org, team.parent) if team.parent else None
+    body = fill(
+        data,
+        {
+            "id": team_id,
+            "node_id": _node_id("Team", team_id),
+            "name": _title(team),
+            "slug": team.slug,
+            "description": team.description or None,
+            "url": f"{host.api_url}/teams/{team_id}",
+            "html_url": f"{host.web_url}/orgs/{team.org}/teams/{team.slug}",
+            "members_url": f"{host.api_url}/teams/{team_id}/members{{/member}}",
+            "repositories_url": f"{host.api_url}/teams/{team_id}/repos",
+            "parent": _team_json(call, parent, with_parent=False) if parent else None,
+        },
+    )
+    if not with_parent:  # a team-simple: the same fields, less its own parent
+        body.pop("parent", None)
+    return body
+
+
+def _person_json(call: Call, template: dict[str, Any], login: str) -> dict[str, Any]:
+    """A user account (people are users, whatever `host.users` says of owners)."""
+    number = call.host.account_id(login)
+    return fill(
+        account(call.host, template, login),
+        {"type": "User", "node_id": _node_id("User", number)},
+    )
+
+
+def _member_json(call: Call, login: str, name: str = "team-members") -> dict[str, Any]:
+    return _person_json(call, item("github", name), login)
+
+
+def _team_members(host: FakeHost, team: FakeTeam) -> dict[str, str]:
+    """Everyone the team lists: its own members and its child teams' (at any
+    depth), each with their role where they are one (a maintainer anywhere wins)."""
+    found: dict[str, str] = {}
+    pending, seen = [team], set()
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        for login, role in current.members.items():
+            if found.get(login) != "maintainer":
+                found[login] = role
+        pending += [
+            child
+            for child in host.teams
+            if child.org.casefold() == current.org.casefold()
+            and child.parent.casefold() == current.slug.casefold()
+        ]
+    return found
+
+
+@router.add("GET", "/orgs/{org}/teams")
+def org_teams(call: Call) -> Answer:
+    if not call.authed:
+        return _unauthorized()
+    org = _org(call)
+    if org is None:
+        return _not_found(call.host)
+    teams = [team for team in call.host.teams if team.org == org]
+    return _rows(call, teams, lambda team: _team_json(call, team))
+
+
+@router.add("GET", "/orgs/{org}/teams/{slug}/members")
+def team_members(call: Call) -> Answer:
+    if not call.authed:
+        return _unauthorized()
+    org = _org(call)
+    team = call.host.find_team(org, call.params["slug"]) if org else None
+    if team is None:
+        return _not_found(call.host)
+    role = call.query.get("role", "all")
+    members = _team_members(call.host, team)
+    logins = sorted(login for login, has in members.items() if role in ("all", has))
+    return _rows(call, logins, lambda login: _member_json(call, login))
+
+
+@router.add("GET", "/orgs/{org}/members")
+def org_members(call: Call) -> Answer:
+    if not call.authed:
+        return _unauthorized()
+    org = _org(call)
+    if org is None:
+        return _not_found(call.host)
+    logins = sorted(call.host.org_members[org])
+    return _rows(call, logins, lambda login: _member_json(call, login, "org-members"))
+
+
+@router.add("GET", "/users/{user}")
+def get_user(call: Call) -> Answer:
+    if not call.authed:
+        return _unauthorized()
+    host, login = call.host, call.params["user"]
+    person = host.people.get(login)
+    if person is None and not host.is_user(login):
+        return _not_found(host)
+    data = _person_json(call, shape("github", "user-public"), login)
+    return as_json(
+        200,
+        fill(
+            data,
+            {
+                "name": (person.name or None) if person else None,
+                "email": (person.email or None) if person else None,
+                "company": None,
+                "blog": "",
+                "location": None,
+                "bio": None,
+                "twitter_username": None,
+            },
+        ),
     )
 
 

@@ -365,6 +365,102 @@ def members(call: Call) -> Answer:
     return _paged(call, sorted(repo.teams.items()), render)
 
 
+# -- groups and their members (people/sources/gitlab.py) ----------------------
+
+
+def _group_hosts(host: FakeHost) -> list[tuple[str, str]]:
+    return [
+        ("https://gitlab.example.com", host.web_url),
+        ("http://gitlab.example.com", host.web_url),
+        *_hosts(host),
+    ]
+
+
+def _group_name(host: FakeHost, path: str) -> str:
+    found = host.groups.get(path)
+    return (found.name if found else "") or path.rpartition("/")[2]
+
+
+def group_json(call: Call, path: str, template: dict[str, Any]) -> dict[str, Any]:
+    host = call.host
+    parent, _, leaf = path.rpartition("/")
+    found = host.groups.get(path)
+    parts = path.split("/")
+    names = [_group_name(host, "/".join(parts[:n])) for n in range(1, len(parts) + 1)]
+    return fill(
+        retarget(template, _group_hosts(host)),
+        {
+            "id": _group_id(host, path),
+            "name": _group_name(host, path),
+            "path": leaf,
+            "description": found.description if found else "",
+            "avatar_url": None,
+            "web_url": f"{host.web_url}/groups/{path}",
+            "full_name": " / ".join(names),
+            "full_path": path,
+            "parent_id": _group_id(host, parent) if parent else None,
+        },
+    )
+
+
+@router.add("GET", "/groups/{group}")
+def get_group(call: Call) -> Answer:
+    if not call.authed:
+        return _unauthorized()
+    group = _group(call)
+    if group is None:
+        return _not_found(call.host, "Group Not Found")
+    body = group_json(call, group, shape("gitlab", "group"))
+    if call.query.get("with_projects") != "false":  # the deprecated default
+        repos = _filtered(call, call.host.owned_by(group))
+        body["projects"] = [project_json(call, r, "group-projects") for r in repos]
+        body["shared_projects"] = []
+    return as_json(200, body)
+
+
+@router.add("GET", "/groups/{group}/descendant_groups")
+def descendant_groups(call: Call) -> Answer:
+    if not call.authed:
+        return _unauthorized()
+    group = _group(call)
+    if group is None:
+        return _not_found(call.host, "Group Not Found")
+    below = group.casefold() + "/"
+    paths = sorted(p for p in _groups(call.host) if p.casefold().startswith(below))
+    template = item("gitlab", "descendant-groups")
+    return _paged(call, paths, lambda path: group_json(call, path, template))
+
+
+@router.add("GET", "/groups/{group}/members")
+def group_members(call: Call) -> Answer:
+    if not call.authed:
+        return _unauthorized()
+    group = _group(call)
+    if group is None:
+        return _not_found(call.host, "Group Not Found")
+    host = call.host
+    found = host.groups.get(group)
+    template = retarget(item("gitlab", "group-members"), _hosts(host))
+    creator = _person(host, template["created_by"], host.login)
+
+    def render(member: tuple[str, int]) -> dict[str, Any]:
+        login, level = member
+        person = host.people.get(login)
+        return fill(
+            _person(host, template, login),
+            {
+                "name": (person.name if person else "") or login.title(),
+                "state": person.state if person else "active",
+                "access_level": level,
+                "created_by": creator,
+                "expires_at": None,
+                "email": person.email if person and person.email else DROP,
+            },
+        )
+
+    return _paged(call, sorted(found.members.items()) if found else [], render)
+
+
 @dataclass(frozen=True)
 class _File:
     repo: FakeRepo

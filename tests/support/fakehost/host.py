@@ -12,12 +12,22 @@ import shutil
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from tests.support.fakehost import git, server
 from tests.support.fakehost.github_app import GitHubApp
-from tests.support.fakehost.model import FakePull, FakeRepo, FakeRequest, now
+from tests.support.fakehost.model import (
+    FakeGroup,
+    FakePerson,
+    FakePull,
+    FakeRepo,
+    FakeRequest,
+    FakeTeam,
+    now,
+)
 from tests.support.fakehost.routes import Kind
 
 API_PREFIX = {
@@ -77,6 +87,16 @@ class FakeHost:
         self._failures: deque[str] = deque()
         self.rate_used = 0
         self.rate_window = int(time.time())
+        # People (people/sources/): profiles by login, GitHub organisations'
+        # members and teams, GitLab groups' own data (their paths are owners too).
+        self.people: dict[str, FakePerson] = {}
+        self.org_members: dict[str, set[str]] = {}
+        self.teams: list[FakeTeam] = []
+        self.groups: dict[str, FakeGroup] = {}
+        # A test's way to make one route's answer hostile: the route's path below
+        # the API prefix (no query) to a function from the JSON body it would
+        # send to the one it sends instead.
+        self.rewrites: dict[str, Callable[[Any], Any]] = {}
         self._httpd = server.bind(self)
         self._thread: threading.Thread | None = None
 
@@ -370,6 +390,50 @@ class FakeHost:
             if pull.repo is repo and pull.number == number:
                 return pull
         return None
+
+    # -- people ------------------------------------------------------------------
+
+    def add_person(
+        self, login: str, name: str = "", email: str = "", *, state: str = "active"
+    ) -> FakePerson:
+        with self.lock:
+            person = FakePerson(login, name, email, state)
+            self.people[login] = person
+            return person
+
+    def add_org(self, org: str, members: set[str] | None = None) -> set[str]:
+        """A GitHub organisation and its members (the set the host keeps)."""
+        with self.lock:
+            self._owners.add(org)
+            found = self.org_members.setdefault(org, set())
+            found.update(members or ())
+            return found
+
+    def add_team(self, team: FakeTeam) -> FakeTeam:
+        with self.lock:
+            if self.find_team(team.org, team.slug) is not None:
+                raise ValueError(f"team {team.org}/{team.slug} already exists")
+            self.add_org(team.org)
+            self.teams.append(team)
+            return team
+
+    def find_team(self, org: str, slug: str) -> FakeTeam | None:
+        key = (org.casefold(), slug.casefold())
+        for team in self.teams:
+            if (team.org.casefold(), team.slug.casefold()) == key:
+                return team
+        return None
+
+    def remove_team(self, team: FakeTeam) -> None:
+        with self.lock:
+            self.teams.remove(team)
+
+    def add_group(self, group: FakeGroup) -> FakeGroup:
+        """A GitLab group (its parents exist by their paths, as owners do)."""
+        with self.lock:
+            self._owners.add(group.full_path)
+            self.groups[group.full_path] = group
+            return group
 
     # -- misbehaving on purpose ------------------------------------------------
 

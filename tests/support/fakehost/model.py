@@ -67,3 +67,42 @@ class FakeRequest:
     path: str  # with the query string
     authenticated: bool
     git: bool = False  # git over http rather than the REST API
+
+
+# -- people: what the organisation providers read (people/sources/) -----------
+
+
+@dataclass(eq=False)
+class FakePerson:
+    """An account's profile: a GitHub user, a GitLab user."""
+
+    login: str
+    name: str = ""
+    email: str = ""  # GitHub: the public email; GitLab: the email a member shows
+    state: str = "active"  # GitLab: active, blocked, deactivated, ...
+
+
+@dataclass(eq=False)
+class FakeTeam:
+    """A GitHub team and its direct members, each `member` or `maintainer`.
+
+    The host lists a team's members with those of its child teams, as GitHub
+    does; `members` here holds only the team's own."""
+
+    org: str
+    slug: str
+    name: str = ""  # "" for the slug, title-cased
+    description: str = ""
+    parent: str = ""  # the parent team's slug
+    members: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class FakeGroup:
+    """A GitLab group's own data and its direct members by access level
+    (10 Guest, 20 Reporter, 30 Developer, 40 Maintainer, 50 Owner)."""
+
+    full_path: str
+    name: str = ""  # "" for the last part of the path
+    description: str = ""
+    members: dict[str, int] = field(default_factory=dict)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -132,8 +133,18 @@ def _api(
             answer = as_text(200, LOGIN_PAGE, "text/html; charset=utf-8")
         else:
             answer = _route(host, method, path, query, headers, body, authed, token)
+            answer = _rewritten(host, path, answer)
     status, answer_headers, data = answer
     return status, {**flavor.answer_headers(host, authed), **answer_headers}, data
+
+
+def _rewritten(host: FakeHost, path: str, answer: Answer) -> Answer:
+    """The answer with its JSON body rewritten, when the test asked for it."""
+    rewrite = host.rewrites.get(path)
+    status, headers, data = answer
+    if rewrite is None or not 200 <= status < 300:
+        return answer
+    return status, headers, json.dumps(rewrite(json.loads(data))).encode()
 
 
 def _route(
