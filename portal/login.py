@@ -85,6 +85,14 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 class ThrottledLoginView(LoginView):
     form_class = ThrottledAuthenticationForm
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        # OpenID Connect beside the form when configured (people/signin.py).
+        return super().get_context_data(**kwargs) | {
+            "oidc": settings.GREENROOM_OIDC,
+            "oidc_name": settings.GREENROOM_OIDC_NAME,
+            "oidc_failed": self.request.GET.get("sso") == "failed",
+        }
+
     def form_invalid(self, form: Any) -> HttpResponse:
         response = super().form_invalid(form)
         if form.has_error(NON_FIELD_ERRORS, THROTTLED):

@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "catalog",
     "discovery",
+    "people",
     "techdocs",
     "webhooks",
     "audit",
@@ -182,6 +183,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "people.identity.context",
             ],
         },
     },
@@ -198,13 +200,55 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Eager tasks and a dev server share one file: wait for locks instead of failing.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}
 
+# OpenID Connect sign-in (people/signin.py, mozilla-django-oidc), on when a client
+# id is set. The provider's endpoints are given, not discovered at start: its
+# discovery document (<issuer>/.well-known/openid-configuration) lists them.
+OIDC_RP_CLIENT_ID = env("GREENROOM_OIDC_CLIENT_ID")
+GREENROOM_OIDC = bool(OIDC_RP_CLIENT_ID)
+OIDC_RP_CLIENT_SECRET = envsecret("GREENROOM_OIDC_CLIENT_SECRET")
+GREENROOM_OIDC_ISSUER = env("GREENROOM_OIDC_ISSUER")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("GREENROOM_OIDC_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env("GREENROOM_OIDC_TOKEN_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env("GREENROOM_OIDC_USERINFO_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env("GREENROOM_OIDC_JWKS_ENDPOINT")
+OIDC_RP_SIGN_ALGO = env("GREENROOM_OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = envint("GREENROOM_OIDC_TIMEOUT", 10)
+OIDC_CALLBACK_CLASS = "people.signin.CallbackView"
+OIDC_AUTHENTICATE_CLASS = "people.signin.AuthenticateView"
+# The button's words on the sign-in page, and the role a person's first sign-in
+# gives them (viewer, editor, compliance, admin; empty: none until an admin gives one).
+GREENROOM_OIDC_NAME = env("GREENROOM_OIDC_NAME", "single sign-on")
+GREENROOM_OIDC_DEFAULT_ROLE = env("GREENROOM_OIDC_DEFAULT_ROLE", "viewer")
+if GREENROOM_OIDC:
+    _missing = [
+        name
+        for name, value in (
+            ("GREENROOM_OIDC_CLIENT_SECRET", OIDC_RP_CLIENT_SECRET),
+            ("GREENROOM_OIDC_ISSUER", GREENROOM_OIDC_ISSUER),
+            ("GREENROOM_OIDC_AUTHORIZATION_ENDPOINT", OIDC_OP_AUTHORIZATION_ENDPOINT),
+            ("GREENROOM_OIDC_TOKEN_ENDPOINT", OIDC_OP_TOKEN_ENDPOINT),
+            ("GREENROOM_OIDC_USERINFO_ENDPOINT", OIDC_OP_USER_ENDPOINT),
+            ("GREENROOM_OIDC_JWKS_ENDPOINT", OIDC_OP_JWKS_ENDPOINT),
+        )
+        if not value
+    ]
+    if _missing:
+        raise ImproperlyConfigured(
+            f"GREENROOM_OIDC_CLIENT_ID is set but {', '.join(_missing)} not"
+        )
+# How a signed-in person is found in the catalog (people/identity.py), in order.
+GREENROOM_USER_ENTITY_MATCH = envlist("GREENROOM_USER_ENTITY_MATCH", "email,name")
+
 AUTHENTICATION_BACKENDS = [
+    *(["people.signin.OidcBackend"] if GREENROOM_OIDC else []),
     # Django's own backends, loading with the user whether they hold a role.
     *(["core.roles.RoleAwareRemoteUserBackend"] if SSO_HEADER else []),
     "core.roles.RoleAwareModelBackend",
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "catalog:entity-list"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 # Password sign-in throttle (portal/login.py): failures allowed per account and
 # per client address within the window (seconds) before attempts get a 429.
@@ -380,6 +424,10 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-descriptor-requests": {
         "task": "discovery.tasks.refresh_requests_task",
         "schedule": 300.0,
+    },
+    "run-due-org-providers": {
+        "task": "people.tasks.run_due_providers_task",
+        "schedule": 60.0,
     },
 }
 

@@ -4,7 +4,9 @@ from django.contrib import admin
 from django.urls import include, path
 
 from catalog import urls as catalog_urls
+from people import signin
 from portal import health, metrics
+from portal.home import HomePage
 from portal.login import ThrottledLoginView
 from portal.search import SearchPage
 
@@ -35,7 +37,23 @@ urlpatterns = [
     path("docs/", include("techdocs.urls")),
     path("webhooks/", include("webhooks.urls")),
     path("discovery/", include("discovery.urls")),
+    path("people/", include("people.urls")),
+    # SCIM 2.0 for Okta and Entra ID: a provider's bearer token, no session or
+    # CSRF (people/scim/).
+    path("scim/v2/", include("people.scim.urls")),
     path("audit/", include("audit.urls")),
+    # OpenID Connect sign-in (off, 404, unless configured: people/signin.py).
+    path(
+        "oidc/authenticate/",
+        signin.AuthenticateView.as_view(),
+        name="oidc_authentication_init",
+    ),
+    path(
+        "oidc/callback/",
+        signin.CallbackView.as_view(),
+        name="oidc_authentication_callback",
+    ),
+    path("", HomePage.as_view(), name="home"),
     path("", include("compliance.urls")),
     path("", include((catalog_pages, catalog_urls.app_name))),
 ]

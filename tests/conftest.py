@@ -10,6 +10,7 @@ from portal.celery import app as celery_app
 from tests.support.catalog import crawl_repo
 from tests.support.descriptors import ORG
 from tests.support.gitrepos import GitDaemon, Repos
+from tests.support.oidc.fixtures import oidc_provider  # noqa: F401 (a fixture)
 from tests.support.scorecards import RULES
 from tests.support.users import make_user
 from tests.support.worker import running_worker
