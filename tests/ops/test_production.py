@@ -278,7 +278,9 @@ def test_a_person_signs_in_registers_a_repository_and_reads_its_docs(
         "/accounts/login/", {"username": ADMIN, "password": portal.password}
     )
     assert signed_in.status == 200, signed_in.text
-    assert signed_in.url.endswith("/catalog")
+    # The home page, theirs: the admin is no one in the catalog, and it says so.
+    assert urllib.parse.urlsplit(signed_in.url).path == "/"
+    assert "We could not find you in the catalog" in signed_in.text
     # The page's stylesheet is collectstatic's hashed copy, served.
     stylesheet = re.search(r'href="(/static/[^"]+\.[0-9a-f]{12}\.css)"', signed_in.text)
     assert stylesheet
@@ -387,5 +389,5 @@ def test_plain_http_mode_serves_a_trusted_network(portal: Portal) -> None:
         "/accounts/login/", {"username": ADMIN, "password": portal.password}
     )
     assert signed_in.status == 200, signed_in.text
-    assert signed_in.url == f"http://127.0.0.1:{port}/catalog"
+    assert signed_in.url == f"http://127.0.0.1:{port}/"
     assert "Strict-Transport-Security" not in signed_in.headers
