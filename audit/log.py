@@ -139,6 +139,21 @@ class AuditMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         token = _request.set(request)
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
+            if response.status_code == 403:
+                refused(request)
+            return response
         finally:
             _request.reset(token)
+
+
+def refused(request: HttpRequest) -> None:
+    """Every 403 the portal answers, pages and API alike, in one place: whatever
+    refused (a role, an ownership rule, CSRF), the refusal is on record."""
+    match = request.resolver_match
+    record(
+        "access.refused",
+        request.path[:2048],
+        method=request.method,
+        view=match.view_name if match is not None else "",
+    )

@@ -1,5 +1,7 @@
 """Who may call the API: bearer tokens or the browser's session; writes need the
-editor role and, with a token, its write scope; requests are throttled per token."""
+editor role (or, on the routes a view lists in `owner_writes`, the ownership rules
+the view checks) and, with a token, its write scope; requests are throttled per
+token."""
 
 from __future__ import annotations
 
@@ -54,6 +56,10 @@ class ApiAccess(permissions.BasePermission):
         token = request.auth if isinstance(request.auth, model) else None
         if token is not None and token.scope != model.Scope.WRITE:
             return False
+        if request.method in getattr(view, "owner_writes", ()):
+            # Editors or the owners of what it changes: the view decides, with
+            # the object in hand (catalog/permissions.py).
+            return True
         return can_edit(request.user)
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from audit import log as audit
-from core.roles import ROLES, can_edit, note_has_role
+from core.roles import ROLES, has_role, note_has_role
 
 PREFIX = "gr_"
 
@@ -39,13 +39,14 @@ class TokenRefused(ValueError):
 
 
 def issue_token(user: Any, name: str, *, write: bool = False) -> tuple[Any, str]:
-    """A new token for `user`; the returned text is the only copy there will be."""
-    if write and not can_edit(user):
-        # A write token for a viewer would be refused on every write anyway,
-        # and would start writing the day its owner became an editor.
+    """A new token for `user`; the returned text is the only copy there will be.
+
+    Anyone with a role may have a read-write token: each write is checked against
+    its owner's role and the ownership rules when it is made (a viewer's token
+    refreshes only what that viewer's teams own: catalog/permissions.py)."""
+    if write and not has_role(user):
         raise TokenRefused(
-            f"{user.get_username()} cannot write: a read-write token needs the "
-            "editor or admin role"
+            f"{user.get_username()} has no role: ask an admin for access first"
         )
     text = PREFIX + secrets.token_urlsafe(32)
     model = token_model()

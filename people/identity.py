@@ -1,11 +1,7 @@
-"""Who a signed-in person is in the catalog: the User entity that describes them.
-
-Matched as GREENROOM_USER_ENTITY_MATCH says, in order: `email` (the account's
-address against `spec.profile.email`, as Backstage's sign-in resolvers do) and
-`name` (the account's user name against the User entity's name). Two User
-entities with one address match nobody rather than the wrong person. The answer
-is kept in the session (one query per sign-in, not per page); a person not found
-is looked for again after RETRY seconds, since a provider may add them later.
+"""Who a signed-in person is in the catalog (catalog/identity.py finds the User
+entity that describes them), shown on every page. The answer is kept in the
+session (one query per sign-in, not per page); a person not found is looked for
+again after RETRY seconds, since a provider may add them later.
 """
 
 from __future__ import annotations
@@ -13,36 +9,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from django.conf import settings
-
+from catalog.identity import user_entity
 from catalog.models import Entity
 
 SESSION_KEY = "catalog_user"
 RETRY = 60
-
-
-def user_entity(user: Any) -> Entity | None:
-    users = Entity.objects.filter(kind__iexact="user").only(
-        "ref", "kind", "namespace", "name", "processed"
-    )
-    for method in settings.GREENROOM_USER_ENTITY_MATCH:
-        if method == "email" and user.email:
-            found = list(
-                users.filter(
-                    fields__key="spec.profile.email",
-                    fields__value=user.email.lower()[:200],
-                )[:2]
-            )
-        elif method == "name":
-            found = sorted(
-                users.filter(name=user.get_username().lower()),
-                key=lambda e: (e.namespace != "default", e.ref),
-            )[:1]
-        else:
-            continue
-        if len(found) == 1:
-            return found[0]
-    return None
 
 
 def catalog_user(request: Any) -> dict[str, str] | None:

@@ -15,8 +15,8 @@ from typing import Any
 from django.db.models import Count, OuterRef, Subquery
 from django.views.generic import TemplateView
 
+from catalog.identity import owners_for, teams_of
 from catalog.models import EntityRevision, EntitySummary, ProcessingError, Relation
-from catalog.ownership import descendant_groups
 from compliance.models import RuleResult
 from people.identity import catalog_user
 from techdocs.models import DocsBuild, DocsSite
@@ -38,14 +38,8 @@ class HomePage(TemplateView):
 
 
 def home_of(ref: str) -> dict[str, Any]:
-    teams = sorted(
-        Relation.objects.filter(source_ref=ref, type="memberOf")
-        .values_list("target_ref", flat=True)
-        .distinct()
-    )
-    owners = {ref, *teams}
-    for team in teams:
-        owners.update(descendant_groups(team))
+    teams = teams_of(ref)
+    owners = owners_for(ref)
     owned_rows = EntitySummary.objects.filter(owner_ref__in=owners)
     total = owned_rows.count()
     owned = list(

@@ -238,7 +238,10 @@ if GREENROOM_OIDC:
         raise ImproperlyConfigured(
             f"GREENROOM_OIDC_CLIENT_ID is set but {', '.join(_missing)} not"
         )
-# How a signed-in person is found in the catalog (people/identity.py), in order.
+# Who may refresh, unregister, delete and manage webhooks beyond the editors: a
+# YAML file of rules (catalog/permissions.py); empty: the defaults (owners may).
+GREENROOM_PERMISSIONS_FILE = env("GREENROOM_PERMISSIONS_FILE")
+# How a signed-in person is found in the catalog (catalog/identity.py), in order.
 GREENROOM_USER_ENTITY_MATCH = envlist("GREENROOM_USER_ENTITY_MATCH", "email,name")
 
 AUTHENTICATION_BACKENDS = [

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
@@ -18,8 +19,9 @@ from django.views.decorators.debug import (
 )
 from django.views.generic import DetailView, ListView
 
+from catalog import permissions
 from catalog.models import Location
-from core.roles import EditorRequiredMixin, can_edit
+from core.roles import can_edit
 from webhooks import receive, registry
 from webhooks.models import Webhook
 from webhooks.outcomes import attach_outcomes
@@ -80,11 +82,16 @@ class WebhookListPage(ListView):
         }
 
 
-class WebhookCreatePage(EditorRequiredMixin, View):
+class WebhookCreatePage(View):
+    """Editors, for a location or an organisation; the owners of what a location
+    publishes, for that location (catalog/permissions.py)."""
+
     template_name = "webhooks/new.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        form = WebhookForm(initial={"location": request.GET.get("location")})
+        location = _location_of(request.GET.get("location"))
+        permissions.require(request.user, "webhook.manage", location)
+        form = WebhookForm(initial={"location": location.uid if location else None})
         return render(request, self.template_name, {"form": form})
 
     @method_decorator(sensitive_post_parameters("host_token"))
@@ -92,6 +99,7 @@ class WebhookCreatePage(EditorRequiredMixin, View):
         form = WebhookForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
+            permissions.require(request.user, "webhook.manage", data["location"])
             try:
                 created = registry.create_webhook(
                     data["kind"],
@@ -125,26 +133,43 @@ class WebhookDetailPage(DetailView):
             "payload_url": registry.payload_url(
                 webhook, self.request.build_absolute_uri("/")
             ),
-            "can_edit": can_edit(self.request.user),
+            "can_edit": permissions.allowed(
+                self.request.user, "webhook.manage", webhook.location
+            ),
         }
 
 
-class WebhookRotateAction(EditorRequiredMixin, View):
+class WebhookRotateAction(View):
     """POST: a new secret, shown once on the page that answers."""
 
+    http_method_names = ["post"]
+
     def post(self, request: HttpRequest, uid: str) -> HttpResponse:
-        webhook = get_object_or_404(Webhook, uid=uid)
+        webhook = get_object_or_404(Webhook.objects.select_related("location"), uid=uid)
+        permissions.require(request.user, "webhook.manage", webhook.location)
         secret = registry.rotate_secret(webhook)
         return _show_secret(request, webhook, secret)
 
 
-class WebhookDeleteAction(EditorRequiredMixin, View):
+class WebhookDeleteAction(View):
     """POST: delete the webhook, then back to the list."""
 
+    http_method_names = ["post"]
+
     def post(self, request: HttpRequest, uid: str) -> HttpResponse:
-        registry.delete_webhook(get_object_or_404(Webhook, uid=uid))
+        webhook = get_object_or_404(Webhook.objects.select_related("location"), uid=uid)
+        permissions.require(request.user, "webhook.manage", webhook.location)
+        registry.delete_webhook(webhook)
         messages.success(request, "The webhook was deleted; remove it on the host too.")
         return redirect("webhooks:list")
+
+
+def _location_of(uid: str | None) -> Location | None:
+    """The location a ?location= names (the form checks it again), or None."""
+    try:
+        return Location.objects.filter(uid=uid).first() if uid else None
+    except ValidationError:
+        return None
 
 
 @sensitive_variables()  # the secret, and the template context below

@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from catalog import permissions
 from catalog.api import entity_params, locations, schema
 from catalog.api import query as entity_query
 from catalog.api.analyze import analyze_location
@@ -167,6 +168,8 @@ class EntityAncestryApi(ApiView):
 class EntityByUidApi(ApiView):
     """GET and DELETE /entities/by-uid/{uid}."""
 
+    owner_writes = ("DELETE",)
+
     def delete(self, request: Request, uid: str) -> Response:
         """204 whether or not it existed, as Backstage answers."""
         key = params.parse_uuid(uid)
@@ -175,7 +178,10 @@ class EntityByUidApi(ApiView):
             if key
             else None
         )
-        if entity is not None:
+        if entity is None:
+            permissions.require(request.user, "entity.delete")
+        else:
+            permissions.require(request.user, "entity.delete", entity.location)
             delete_entity(entity)
         return Response(status=204)
 
@@ -294,6 +300,8 @@ class LocationListApi(ApiView):
 class LocationDetailApi(ApiView):
     """GET /locations/{id}; DELETE /locations/{id} unregisters it and its entities."""
 
+    owner_writes = ("DELETE",)
+
     def get(self, request: Request, uid: str) -> Response:
         return Response(locations.location_json(_location(uid)))
 
@@ -306,7 +314,9 @@ class LocationDetailApi(ApiView):
         return Response(locations.location_json(location))
 
     def delete(self, request: Request, uid: str) -> Response:
-        unregister_location(_location(uid))
+        location = _location(uid)
+        permissions.require(request.user, "location.unregister", location)
+        unregister_location(location)
         return Response(status=204)
 
 
@@ -387,6 +397,8 @@ def _dry_run(target: Target, text: str) -> dict[str, Any]:
 class RefreshApi(ApiView):
     """POST /refresh: crawl again, now, the location that produced an entity."""
 
+    owner_writes = ("POST",)
+
     def post(self, request: Request) -> Response:
         body = request.data
         ref = body.get("entityRef") if isinstance(body, dict) else None
@@ -396,6 +408,7 @@ class RefreshApi(ApiView):
         location = next((e.location for e in entity), None)
         if location is None:
             raise NotFoundError(f"Failed to schedule {ref} for refresh")
+        permissions.require(request.user, "location.refresh", location)
         refresh_location(location)
         return Response(status=200)
 

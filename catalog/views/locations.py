@@ -12,9 +12,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views import View
 from django.views.generic import DetailView, ListView
 
+from catalog import permissions
 from catalog.locations import refresh_location, unregister_location
 from catalog.models import CrawlRun, Entity, Location, ProcessingError
-from core.roles import EditorRequiredMixin, can_edit
 
 ENTITIES_SHOWN = 500
 
@@ -57,7 +57,7 @@ class LocationDetailPage(DetailView):
     context_object_name = "location"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        location = self.object
+        location, user = self.object, self.request.user
         runs = list(location.runs.all()[:20])
         crawling = (
             location.status == Location.Status.PENDING
@@ -73,26 +73,40 @@ class LocationDetailPage(DetailView):
             )[:ENTITIES_SHOWN],
             "entity_count": location.entities.count(),
             "children": location.children.all()[:100],
-            "can_edit": can_edit(self.request.user),
+            "can_refresh": permissions.allowed(user, "location.refresh", location),
+            "can_unregister": permissions.allowed(
+                user, "location.unregister", location
+            ),
+            "can_add_webhook": permissions.allowed(user, "webhook.manage", location),
         }
 
 
-class LocationRefreshAction(EditorRequiredMixin, View):
-    """POST from the location page: queue a fresh crawl, then back to the page."""
+class LocationRefreshAction(View):
+    """POST from the location page: queue a fresh crawl, then back to the page.
+    Editors, and the owners of what it publishes (catalog/permissions.py)."""
+
+    http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         location = get_object_or_404(Location, pk=pk)
+        permissions.require(request.user, "location.refresh", location)
         refresh_location(location)
         messages.success(request, "A fresh crawl has been queued.")
         return redirect("catalog:location-detail", pk=location.pk)
 
 
-class LocationUnregisterPage(EditorRequiredMixin, DetailView):
-    """GET asks for confirmation; POST removes the location and its entities."""
+class LocationUnregisterPage(DetailView):
+    """GET asks for confirmation; POST removes the location and its entities.
+    Editors, and the owners of what it publishes (catalog/permissions.py)."""
 
     template_name = "catalog/location_unregister.html"
     model = Location
     context_object_name = "location"
+
+    def get_object(self, queryset: QuerySet[Location] | None = None) -> Location:
+        location: Location = super().get_object(queryset)
+        permissions.require(self.request.user, "location.unregister", location)
+        return location
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(**kwargs) | {
@@ -100,7 +114,7 @@ class LocationUnregisterPage(EditorRequiredMixin, DetailView):
         }
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        location = get_object_or_404(Location, pk=pk)
+        location = self.get_object()
         target = str(location)
         unregister_location(location)
         messages.success(request, f"Unregistered {target}; its entities were removed.")

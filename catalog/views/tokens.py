@@ -18,7 +18,8 @@ TEMPLATE = "catalog/tokens.html"
 class TokenForm(forms.Form):
     name = forms.CharField(label="Name", max_length=100, help_text="What it is for.")
     write = forms.BooleanField(
-        label="Read and write (register, refresh, unregister)", required=False
+        label="Read and write (what your role or your teams' ownership allows)",
+        required=False,
     )
 
 
@@ -40,7 +41,7 @@ class TokenListPage(View):
         form = TokenForm(request.POST)
         if not form.is_valid():
             return self._render(request, form, status=400)
-        write = form.cleaned_data["write"] and can_edit(request.user)
+        write = form.cleaned_data["write"]
         _, text = issue_token(request.user, form.cleaned_data["name"], write=write)
         return self._render(request, TokenForm(), new_token=text)
 
@@ -48,5 +49,5 @@ class TokenListPage(View):
         self, request: HttpRequest, form: TokenForm, status: int = 200, **extra: object
     ) -> HttpResponse:
         tokens = request.user.api_tokens.filter(revoked_at=None)  # type: ignore[union-attr]
-        context = {"form": form, "tokens": tokens, "can_write": can_edit(request.user)}
+        context = {"form": form, "tokens": tokens, "editor": can_edit(request.user)}
         return render(request, TEMPLATE, context | extra, status=status)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -49,6 +50,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """DRF's hook: every API error in Backstage's envelope; others stay 500s."""
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found")
+    elif isinstance(exc, PermissionDenied):  # an ownership rule's refusal
+        exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, exceptions.UnsupportedMediaType):  # a 400, as in Backstage
         exc = InputError(
             "the body must be JSON, sent as Content-Type: application/json"

@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from catalog import permissions
 from catalog.models import Location
 from core.api import params
 from core.api.base import ApiView
@@ -25,6 +26,8 @@ from webhooks.outcomes import attach_outcomes
 
 @extend_schema_view(get=schema.LIST, post=schema.CREATE)
 class WebhookListApi(ApiView):
+    owner_writes = ("POST",)  # one location's webhook: its owners too
+
     def get(self, request: Request) -> Response:
         rows = Webhook.objects.select_related("location")
         return Response({"items": [_webhook(w, request) for w in rows]})
@@ -44,6 +47,7 @@ class WebhookListApi(ApiView):
             found = Location.objects.filter(uid=key).first() if key else None
             if found is None:
                 raise NotFoundError(f"Found no location with ID {location}")
+        permissions.require(request.user, "webhook.manage", found)
         try:
             created = registry.create_webhook(
                 kind,
@@ -61,19 +65,26 @@ class WebhookListApi(ApiView):
 
 @extend_schema_view(get=schema.GET, delete=schema.DELETE)
 class WebhookDetailApi(ApiView):
+    owner_writes = ("DELETE",)
+
     def get(self, request: Request, uid: str) -> Response:
         return Response(_webhook(_find(uid), request))
 
     def delete(self, request: Request, uid: str) -> Response:
-        registry.delete_webhook(_find(uid))
+        webhook = _find(uid)
+        permissions.require(request.user, "webhook.manage", webhook.location)
+        registry.delete_webhook(webhook)
         return Response(status=204)
 
 
 @extend_schema_view(post=schema.ROTATE)
 class WebhookRotateApi(ApiView):
+    owner_writes = ("POST",)
+
     @sensitive_variables("secret")
     def post(self, request: Request, uid: str) -> Response:
         webhook = _find(uid)
+        permissions.require(request.user, "webhook.manage", webhook.location)
         secret = registry.rotate_secret(webhook)
         return Response(_webhook(webhook, request) | {"secret": secret})
 

@@ -15,7 +15,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: argparse.ArgumentParser) -> None:
         parser.add_argument("username")
         parser.add_argument(
-            "--write", action="store_true", help="Read-write (editors only)."
+            "--write",
+            action="store_true",
+            help="Read-write: what the owner's role or teams' ownership allows.",
         )
         parser.add_argument("--name", default="command line")
 

