@@ -140,16 +140,26 @@ class AuditMiddleware:
         token = _request.set(request)
         try:
             response = self.get_response(request)
-            if response.status_code == 403:
+            if response.status_code == 403 and _signed_in(request):
                 refused(request)
             return response
         finally:
             _request.reset(token)
 
 
+def _signed_in(request: HttpRequest) -> bool:
+    # The API's token owner is set on the request by DRF once the view ran.
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated)
+
+
 def refused(request: HttpRequest) -> None:
-    """Every 403 the portal answers, pages and API alike, in one place: whatever
-    refused (a role, an ownership rule, CSRF), the refusal is on record."""
+    """Every 403 the portal answers a person (signed in, or by token), pages and
+    API alike, in one place: whatever refused (a role, an ownership rule, CSRF),
+    the refusal is on record. Anonymous 403s (a webhook delivery with a wrong
+    signature, a scrape of /metrics from elsewhere) are not: anyone on the
+    internet could otherwise fill an append-only table; deliveries keep their
+    own pruned log."""
     match = request.resolver_match
     record(
         "access.refused",

@@ -16,6 +16,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -197,3 +198,18 @@ def browse_as_viewer(base: str, password: str, count: int) -> None:
     with pytest.raises(urllib.error.HTTPError) as refused:
         opener.open(f"{base}/catalog-import")
     assert refused.value.code == 403
+    # The viewer is Lena Fischer of the demo organisation: her own home page.
+    home = opener.open(f"{base}/").read().decode()
+    assert "Hello, Lena Fischer" in home
+    assert 'href="/catalog/default/group/team-checkout"' in home
+    # ...and, a viewer, she may refresh what her team owns, and only that.
+    assert "Refresh now" in location_page(opener, base, "cart-service")
+    assert "Refresh now" not in location_page(opener, base, "billing-service")
+
+
+def location_page(opener: Any, base: str, component: str) -> str:
+    """The page of the location publishing `component`, linked from its page."""
+    page = opener.open(f"{base}/catalog/default/component/{component}").read()
+    found = re.search(rb'href="(/locations/\d+)"', page)
+    assert found, component
+    return str(opener.open(base + found.group(1).decode()).read().decode())

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -21,7 +22,7 @@ from people.directory import Directory, Person, Team, documents
 from tests.support.catalog import crawl
 from tests.support.users import make_user
 from webhooks.models import Webhook
-from webhooks.registry import create_webhook
+from webhooks.registry import create_webhook, payload_url
 
 pytestmark = pytest.mark.django_db
 
@@ -243,3 +244,19 @@ def test_someone_the_catalog_does_not_describe_owns_nothing(world):
     client = Client()
     client.force_login(stranger)
     assert client.post(f"/locations/{world.location.pk}/refresh").status_code == 403
+
+
+def test_anonymous_refusals_are_not_recorded(world):
+    """A delivery with a wrong signature is refused (and kept in the webhook's
+    own pruned log), but anyone on the internet could send millions: none of
+    them reaches the append-only audit log."""
+    url = payload_url(world.webhook, "http://testserver/")
+    answer = Client().post(
+        urlsplit(url).path,
+        b"{}",
+        content_type="application/json",
+        HTTP_X_GITHUB_EVENT="push",
+        HTTP_X_HUB_SIGNATURE_256="sha256=" + "0" * 64,
+    )
+    assert answer.status_code == 403
+    assert not AuditEntry.objects.filter(action="access.refused").exists()

@@ -53,11 +53,19 @@ class Command(BaseCommand):
         self._logins(options["username"])
 
     def _logins(self, admin: str) -> None:
-        """One login per role, each with a fresh random password."""
-        for username, role in ((admin, ADMIN), ("editor", EDITOR), ("viewer", VIEWER)):
+        """One login per role, each with a fresh random password, and each a person
+        of the demo organisation (by address), so that their home page is theirs:
+        the viewer is on the checkout team, whose locations they may refresh."""
+        people = (
+            (admin, ADMIN, "amara.okafor@acme.example"),
+            ("editor", EDITOR, "priya.raman@acme.example"),
+            ("viewer", VIEWER, "lena.fischer@acme.example"),
+        )
+        for username, role, email in people:
             password = secrets.token_urlsafe(12)
             user, _ = get_user_model().objects.get_or_create(username=username)
             user.set_password(password)
+            user.email = email
             user.save()
             grant_role(user, role)
             self.stdout.write(
