@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Count, OuterRef, Subquery
 from django.views.generic import TemplateView
 
+from catalog import ownership
 from catalog.identity import owners_for, teams_of
 from catalog.models import EntityRevision, EntitySummary, ProcessingError, Relation
 from compliance.models import RuleResult
@@ -40,7 +41,7 @@ class HomePage(TemplateView):
 def home_of(ref: str) -> dict[str, Any]:
     teams = teams_of(ref)
     owners = owners_for(ref)
-    owned_rows = EntitySummary.objects.filter(owner_ref__in=owners)
+    owned_rows = ownership.owned(list(owners))
     total = owned_rows.count()
     owned = list(
         owned_rows.order_by("kind", "name").values(
