@@ -72,6 +72,12 @@ def create_provider(
     check(name=name, kind=kind, connection=connection, scope=scope,
           interval=interval, settings=settings or {})  # fmt: skip
     target = location_target(kind, name, connection, scope, settings)
+    longest = Location._meta.get_field("url").max_length
+    if len(target) > longest:
+        raise ProviderError(
+            f"what the provider reads is named by {len(target)} characters "
+            f"({target[:80]}…); at most {longest}"
+        )
     if Location.every.filter(type=LOCATION_TYPES[kind], url=target).exists():
         raise ProviderError(f"another provider reads {target} already")
     with transaction.atomic():
