@@ -39,6 +39,7 @@ class OrgProviderForm(forms.ModelForm):  # type: ignore[type-arg]
                     scope=data.get("scope") or "",
                     interval=data.get("interval") or 0,
                     settings=data.get("settings") or {},
+                    namespace=data.get("namespace") or "default",
                 )
             except providers.ProviderError as exc:
                 raise forms.ValidationError(str(exc)) from None

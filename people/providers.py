@@ -12,11 +12,13 @@ from audit import log as audit
 from catalog.ingest.provided import provider_location
 from catalog.locations import unregister_location
 from catalog.models import Location
+from catalog.storable import has_unstorable, storable_json
 from core import secrets
 from discovery.models import HostConnection
 from people.models import OrgProvider
 
 SECRET_PURPOSE = "org provider"
+MAX_INTERVAL = 365 * 24 * 3600  # a year: the column holds up to 2**31 - 1
 NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
 # The provider's location type (what `backstage.io/managed-by-location` starts with).
 LOCATION_TYPES = {
@@ -70,7 +72,8 @@ def create_provider(
     interval: int = 3600,
 ) -> OrgProvider:
     check(name=name, kind=kind, connection=connection, scope=scope,
-          interval=interval, settings=settings or {})  # fmt: skip
+          interval=interval, settings=settings or {},
+          namespace=namespace)  # fmt: skip
     target = location_target(kind, name, connection, scope, settings)
     longest = Location._meta.get_field("url").max_length
     if len(target) > longest:
@@ -104,8 +107,17 @@ def check(
     scope: str,
     interval: int,
     settings: dict[str, object] | None = None,
+    namespace: str = "default",
 ) -> None:
-    """Raise ProviderError saying what is wrong with a provider to add."""
+    """Raise ProviderError saying what is wrong with a provider to add: nothing
+    that reaches the database may fail there (too long, NUL, a lone surrogate)."""
+    _check_storable("scope", scope, OrgProvider._meta.get_field("scope").max_length)
+    _check_storable("namespace", namespace, 63)
+    if storable_json(settings or {}) != (settings or {}):
+        raise ProviderError(
+            "the settings hold a character the database cannot store "
+            "(NUL or a lone surrogate)"
+        )
     if not NAME.fullmatch(name):
         raise ProviderError(
             "a provider's name is lower-case letters, digits and dashes"
@@ -125,17 +137,33 @@ def check(
         raise ProviderError(f"a {kind} provider uses no host connection")
     if kind == OrgProvider.Kind.LDAP:
         _check_ldap(scope, settings or {})
-    if interval < 60:
-        raise ProviderError("runs are at least 60 seconds apart")
+    if not 60 <= interval <= MAX_INTERVAL:
+        raise ProviderError(
+            f"runs are at least 60 seconds apart, and at most {MAX_INTERVAL}"
+        )
+
+
+def _check_storable(field: str, value: str, max_length: int | None) -> None:
+    if max_length is not None and len(value) > max_length:
+        raise ProviderError(f"the {field} is longer than {max_length} characters")
+    if has_unstorable(value):
+        raise ProviderError(
+            f"the {field} holds a character the database cannot store "
+            "(NUL or a lone surrogate)"
+        )
 
 
 def _check_ldap(scope: str, settings: dict[str, object]) -> None:
     """An ldap:// or ldaps:// URL; plain ldap:// only with StartTLS, or on this
     machine: the bind password would otherwise cross the network in clear."""
-    parts = urlsplit(scope)
-    if parts.scheme not in ("ldap", "ldaps") or not parts.hostname:
+    try:
+        parts = urlsplit(scope)
+        hostname = parts.hostname
+    except ValueError:
+        hostname = None
+    if hostname is None or parts.scheme not in ("ldap", "ldaps"):
         raise ProviderError("an LDAP provider's scope is its ldap:// or ldaps:// URL")
-    loopback = parts.hostname in ("localhost", "127.0.0.1", "::1")
+    loopback = hostname in ("localhost", "127.0.0.1", "::1")
     if parts.scheme == "ldap" and not settings.get("start_tls") and not loopback:
         raise ProviderError(
             "plain ldap:// would send the bind password in clear: use ldaps://, "
