@@ -19,10 +19,12 @@ from django.conf import settings
 
 from catalog.models import Entity, Relation
 from catalog.ownership import descendant_groups
+from catalog.visibility import system
 
 _OWNERS = "greenroom_owner_refs"
 
 
+@system()  # who someone is does not depend on what they may see
 def user_entity(user: Any) -> Entity | None:
     if not getattr(user, "is_authenticated", False):
         return None
@@ -58,6 +60,7 @@ def teams_of(ref: str) -> list[str]:
     )
 
 
+@system()
 def owners_for(ref: str) -> frozenset[str]:
     """`ref`, its teams, and every group below them."""
     owners = {ref}

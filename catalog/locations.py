@@ -19,6 +19,7 @@ from catalog.ingest.reader import ReadResult, clean_relative
 from catalog.ingest.schedule import enqueue_crawl
 from catalog.models import Entity, EntityRevision, Location, Relation
 from catalog.urlpolicy import UrlRefused, check_url
+from catalog.visibility import system
 
 
 class RegistrationError(ValueError):
@@ -142,6 +143,7 @@ def retarget_location(location: Location, target: Target) -> bool:
     return True
 
 
+@system()  # what it produced, whoever may see it
 def delete_entity(entity: Entity) -> None:
     """Remove one entity (recorded in its history) until its location says it again.
 
@@ -167,6 +169,7 @@ def delete_entity(entity: Entity) -> None:
         Location.every.filter(pk=location.pk).update(content_hash="", last_commit="")
 
 
+@system()  # everything it produced, whoever may see it
 def unregister_location(location: Location, reason: str = "") -> None:
     """Remove a location and everything it produced, with a revision for each
     entity (giving `reason` where one is known)."""

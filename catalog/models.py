@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from catalog.querysets import RelationQuerySet
+from catalog.visibility import VisibleManager
 
 
 class RegisteredLocations(models.Manager["Location"]):
@@ -192,11 +193,24 @@ class Entity(models.Model):
     first_seen = models.DateTimeField(default=timezone.now)
     last_seen = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    restricted = models.BooleanField(
+        default=False,
+        help_text="Seen only by its owners (catalog/visibility.py).",
+    )
+
+    objects: VisibleManager[Entity] = VisibleManager()
+    every = models.Manager["Entity"]()  # restricted ones too: catalog/visibility.py
 
     class Meta:
         indexes = [
             models.Index(
                 fields=["kind", "namespace", "name"], name="entity_kind_ns_name"
+            ),
+            # The few restricted entities, found without a scan.
+            models.Index(
+                fields=["owner_ref"],
+                condition=models.Q(restricted=True),
+                name="entity_restricted",
             ),
         ]
         verbose_name_plural = "entities"
@@ -217,6 +231,9 @@ class EntityBody(models.Model):
     etag = models.CharField(max_length=64)
     text = models.TextField()
 
+    objects: VisibleManager[EntityBody] = VisibleManager()
+    every = models.Manager["EntityBody"]()  # restricted ones too
+
     def __str__(self) -> str:
         return f"body of {self.entity_id} at {self.etag}"
 
@@ -235,7 +252,8 @@ class Relation(models.Model):
     type = models.CharField(max_length=63)
     target_ref = models.CharField(max_length=400)
 
-    objects = RelationQuerySet.as_manager()
+    objects = VisibleManager.from_queryset(RelationQuerySet)()
+    every = RelationQuerySet.as_manager()  # restricted entities' too
 
     class Meta:
         indexes = [
@@ -258,6 +276,9 @@ class EntityField(models.Model):
     key = models.CharField(max_length=200)
     value = models.CharField(max_length=200, null=True)
     original = models.CharField(max_length=200, null=True)
+
+    objects: VisibleManager[EntityField] = VisibleManager()
+    every = models.Manager["EntityField"]()  # restricted ones too
 
     class Meta:
         indexes = [models.Index(fields=["key", "value"], name="entityfield_key_value")]
@@ -327,6 +348,9 @@ class EntitySummary(models.Model):
     # rows so that ranking thousands of matches reads little; GIN index: migration.
     search_vector = SearchVectorField(null=True, editable=False)
 
+    objects: VisibleManager[EntitySummary] = VisibleManager()
+    every = models.Manager["EntitySummary"]()  # restricted ones too
+
     class Meta:
         indexes = [
             models.Index(fields=["name", "ref"], name="summary_name"),
@@ -352,6 +376,9 @@ class EntityTag(models.Model):
         FacetSet, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     tag = models.CharField(max_length=63)
+
+    objects: VisibleManager[EntityTag] = VisibleManager()
+    every = models.Manager["EntityTag"]()  # restricted ones too
 
     class Meta:
         constraints = [
@@ -381,6 +408,9 @@ class ProcessingError(models.Model):
     message = models.TextField()
     commit = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects: VisibleManager[ProcessingError] = VisibleManager()
+    every = models.Manager["ProcessingError"]()  # restricted ones too
 
     class Meta:
         ordering = ["location_id", "path", "id"]
@@ -414,7 +444,13 @@ class EntityRevision(models.Model):
         blank=True,
         help_text="Why, where the change was not a file's: a person who left.",
     )
+    restricted = models.BooleanField(
+        default=False, help_text="Seen only by its owners, as the entity then was."
+    )
     recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects: VisibleManager[EntityRevision] = VisibleManager()
+    every = models.Manager["EntityRevision"]()  # restricted ones too
 
     class Meta:
         indexes = [
@@ -428,6 +464,11 @@ class EntityRevision(models.Model):
                 fields=["owner_ref", "ref", "recorded_at"], name="revision_owner_ref"
             ),
             models.Index(fields=["recorded_at"], name="revision_time"),
+            models.Index(
+                fields=["owner_ref"],
+                condition=models.Q(restricted=True),
+                name="revision_restricted",
+            ),
         ]
         ordering = ["recorded_at", "id"]
 

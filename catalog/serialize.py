@@ -3,6 +3,10 @@
 The processed entity is stored; its relations and processing errors are added here
 with one query each for a whole page of entities, never one per entity. The result
 is kept as JSON text per etag (EntityBody), so the API mostly sends stored text.
+
+Stored bodies are whole: built as the system sees them. Someone from whom a
+restricted entity is hidden (catalog/visibility.py) gets the bodies that name its
+relations built again without them, and not stored.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, QuerySet
 
+from catalog import visibility
 from catalog.models import Entity, EntityBody, ProcessingError, Relation
 
 PROCESSING_ERROR_TYPE = "backstage.io/catalog-processing"
@@ -98,7 +103,7 @@ def served_texts(entities: Sequence[Entity]) -> dict[int, str]:
     stale = [e.pk for e in entities if e.pk not in texts]
     if stale:
         texts |= _build(stale)
-    return texts
+    return texts | _without_hidden({e.pk: e.ref for e in entities})
 
 
 def served_text(column: str, value: Any) -> str | None:
@@ -107,9 +112,10 @@ def served_text(column: str, value: Any) -> str | None:
     without building a query through the ORM, which cost more than the query."""
     if column not in ("ref", "uid"):
         raise ValueError(column)
+    viewer = visibility.current()
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT e.id, e.etag, b.etag, b.text "
+            "SELECT e.id, e.etag, b.etag, b.text, e.restricted, e.owner_ref, e.ref "
             f"FROM {Entity._meta.db_table} e LEFT JOIN {EntityBody._meta.db_table} b "
             f"ON b.entity_id = e.id WHERE e.{column} = %s",
             [Entity._meta.get_field(column).get_db_prep_value(value, connection)],
@@ -117,10 +123,39 @@ def served_text(column: str, value: Any) -> str | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    pk, etag, body_etag, text = row
-    return text if body_etag == etag else _build([pk]).get(pk)
+    pk, etag, body_etag, text, restricted, owner_ref, ref = row
+    if not viewer.sees(restricted, owner_ref):
+        return None
+    if body_etag != etag:
+        text = _build([pk]).get(pk)
+    if text is not None and viewer.hides_anything():
+        text = _without_hidden({pk: ref}).get(pk, text)
+    return text
 
 
+def _without_hidden(refs: dict[int, str]) -> dict[int, str]:
+    """The bodies (by id) of those entities that name relations of entities
+    hidden from the current viewer, built again without them (not stored)."""
+    viewer = visibility.current()
+    if not refs or not viewer.hides_anything():
+        return {}
+    naming = set(
+        Relation.every.filter(
+            source_ref__in=list(refs.values()), origin_id__in=viewer.hidden_ids()
+        ).values_list("source_ref", flat=True)
+    )
+    if not naming:
+        return {}
+    rows = list(
+        Entity.objects.filter(pk__in=[pk for pk, ref in refs.items() if ref in naming])
+    )
+    return {
+        e.pk: _compact_json(body)
+        for e, body in zip(rows, entity_json(rows), strict=True)
+    }
+
+
+@visibility.system()  # stored bodies are whole: see the module's docstring
 def _build(ids: list[int]) -> dict[int, str]:
     rows = list(Entity.objects.filter(pk__in=ids).defer("descriptor"))
     texts = [_compact_json(body) for body in entity_json(rows)]

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from catalog.visibility import VisibleManager
+
 
 class CoverageCount(models.Model):
     """One count of the coverage checks (compliance/coverage.py), made in a worker
@@ -59,6 +61,9 @@ class EntityScore(models.Model):
     rules_version = models.CharField(max_length=32)
     computed_at = models.DateTimeField(default=timezone.now)
 
+    objects: VisibleManager[EntityScore] = VisibleManager()
+    every = models.Manager["EntityScore"]()  # restricted entities' too
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -91,6 +96,9 @@ class RuleResult(models.Model):
     ref = models.CharField(max_length=400, help_text="The entity's, for ordering.")
     passed = models.BooleanField()
     detail = models.CharField(max_length=300, blank=True)
+
+    objects: VisibleManager[RuleResult] = VisibleManager()
+    every = models.Manager["RuleResult"]()  # restricted entities' too
 
     class Meta:
         constraints = [

@@ -162,6 +162,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     *(["portal.sso.HeaderUserMiddleware"] if SSO_HEADER else []),
     "core.logs.UserContextMiddleware",
+    # Restricted entities: what the request's person may see (catalog/visibility.py).
+    "catalog.viewers.ViewerMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Signed in without a role (e.g. new from single sign-on): a 403 page.
     "core.roles.RoleRequiredMiddleware",

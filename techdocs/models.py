@@ -6,6 +6,8 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils import timezone
 
+from catalog.visibility import VisibleManager
+
 
 class DocsSite(models.Model):
     """One entity's documentation (`backstage.io/techdocs-ref`) and the build served."""
@@ -37,6 +39,9 @@ class DocsSite(models.Model):
         help_text="The build readers see; a newer one replaces it only once whole.",
     )
     updated_at = models.DateTimeField(default=timezone.now)
+
+    objects: VisibleManager[DocsSite] = VisibleManager()
+    every = models.Manager["DocsSite"]()  # restricted entities' too
 
     class Meta:
         ordering = ["entity_ref"]
@@ -76,6 +81,9 @@ class DocsBuild(models.Model):
     log = models.TextField(blank=True, help_text="Trimmed; no environment, no secrets.")
     error = models.TextField(blank=True)
 
+    objects: VisibleManager[DocsBuild] = VisibleManager()
+    every = models.Manager["DocsBuild"]()  # restricted entities' too
+
     class Meta:
         indexes = [
             models.Index(fields=["site", "-created_at"], name="docsbuild_site_recent")
@@ -107,6 +115,9 @@ class DocsSection(models.Model):
     text = models.TextField(blank=True)
     search_vector = SearchVectorField(null=True, editable=False)  # titles A, text B
     title_vector = SearchVectorField(null=True, editable=False)  # titles alone
+
+    objects: VisibleManager[DocsSection] = VisibleManager()
+    every = models.Manager["DocsSection"]()  # restricted entities' too
 
     class Meta:
         indexes = [models.Index(fields=["build"], name="docssection_build")]

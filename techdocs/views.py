@@ -24,7 +24,10 @@ class DocsIndexPage(ListView):
     template_name = "techdocs/index.html"
     paginate_by = 100
     context_object_name = "sites"
-    queryset = DocsSite.objects.select_related("current")
+
+    def get_queryset(self) -> Any:
+        # Per request, not at import: what each person may see differs.
+        return DocsSite.objects.select_related("current")
 
 
 class DocsSearchPage(ListView):

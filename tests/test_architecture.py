@@ -210,3 +210,44 @@ def test_the_check_sees_a_cycle_and_an_upward_import() -> None:
     assert not allowed("core.roles", "audit.views")
     assert allowed("core.roles", "audit.log")
     assert allowed("portal.urls", "catalog.urls")
+
+
+# Models whose default manager leaves out what the request's person may not see
+# (catalog/visibility.py): a queryset of theirs built at import is built for no
+# one, so views make theirs per request.
+VISIBLE_MODELS = {
+    "Entity", "EntityBody", "EntitySummary", "EntityField", "EntityTag",
+    "Relation", "ProcessingError", "EntityRevision", "EntityScore",
+    "RuleResult", "DocsSite", "DocsBuild", "DocsSection",
+}  # fmt: skip
+
+
+def _querysets_at_import(tree: ast.Module) -> Iterator[int]:
+    """Lines where a module or class body builds a query on a visible model."""
+    bodies = [tree.body] + [n.body for n in tree.body if isinstance(n, ast.ClassDef)]
+    for body in bodies:
+        for statement in body:
+            if not isinstance(statement, ast.Assign | ast.AnnAssign):
+                continue
+            for node in ast.walk(statement):
+                if (
+                    isinstance(node, ast.Attribute)
+                    and node.attr == "objects"
+                    and isinstance(node.value, ast.Name)
+                    and node.value.id in VISIBLE_MODELS
+                ):
+                    yield statement.lineno
+
+
+def test_no_query_of_the_catalog_is_built_at_import() -> None:
+    found = [
+        f"{name}:{line}"
+        for name, path in _modules().items()
+        for line in _querysets_at_import(ast.parse(path.read_text()))
+    ]
+    assert found == []
+
+
+def test_the_import_time_check_sees_one() -> None:
+    tree = ast.parse("class Page:\n    queryset = DocsSite.objects.all()\n")
+    assert list(_querysets_at_import(tree)) == [2]

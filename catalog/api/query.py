@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import QueryDict
 
+from catalog import visibility
 from catalog.api import entity_params
 from catalog.api.entities import entities_with_bodies, matching
 from catalog.api.predicates import predicate_q
@@ -38,6 +39,7 @@ class EntityQuery:
     direction: str = "next"  # which side of `edge` the page lies on
     edge: list[Any] | None = None  # [sort value, pk] of the row next to the page
     query: dict[str, Any] | None = None  # a predicate (POST); Backstage's name
+    sight: str = ""  # whose total it carries (catalog/visibility.py)
 
 
 def from_params(query: QueryDict) -> tuple[EntityQuery, int]:
@@ -103,6 +105,7 @@ def _well_formed(query: EntityQuery) -> bool:
         and (edge is None or (isinstance(edge, list) and len(edge) == 2))
         and (edge is None or isinstance(edge[1], int))
         and (query.query is None or isinstance(query.query, dict))
+        and isinstance(query.sight, str)
     )
 
 
@@ -177,7 +180,11 @@ def _beyond(query: EntityQuery, forward: bool) -> Q:
 def page(query: EntityQuery, offset: int, limit: int) -> dict[str, Any]:
     """One page: the entities, the total, and cursors to the pages around it."""
     rows = _rows(query)
-    total = query.total if query.total is not None else rows.count()
+    sight = visibility.current().fingerprint()
+    # A total carried for someone who sees more (a cursor passed on) is counted
+    # again; 0 is also `totalItems=exclude`.
+    carried = query.total is not None and (query.sight == sight or query.total == 0)
+    total = query.total if carried else rows.count()
     forward = query.direction == "next"
     ordering = [
         F(k).desc() if query.descending == forward else F(k).asc() for k in _key(query)
@@ -196,7 +203,7 @@ def page(query: EntityQuery, offset: int, limit: int) -> dict[str, Any]:
         keys.reverse()
     found = entities_with_bodies(pk for pk, *_ in keys)
     edges = {pk: [rest[0] if rest else None, pk] for pk, *rest in keys}
-    edge = replace(query, total=total)
+    edge = replace(query, total=total, sight=sight)
     info: dict[str, str] = {}
     if keys and (more if forward else True):
         info["nextCursor"] = encode(

@@ -50,6 +50,8 @@ from catalog.models import (
 from catalog.search import index_entities
 from catalog.storable import fit, storable_json
 from catalog.summary import write_summaries
+from catalog.viewers import is_restricted
+from catalog.visibility import system
 
 BATCH = 1000
 SOURCE = "backstage.io/source-location"
@@ -165,6 +167,7 @@ def revision(
         commit=fit(EntityRevision, "commit", commit),
         descriptor=None if removed else storable_json(entity.processed),
         reason=fit(EntityRevision, "reason", reason),
+        restricted=entity.restricted,
     )
 
 
@@ -284,6 +287,7 @@ class Applier:
         entity.descriptor = storable_json(parsed.descriptor)
         entity.processed = storable_json(processed)
         entity.owner_ref = fit(Entity, "owner_ref", parsed.owner or "")
+        entity.restricted = is_restricted(processed, entity.owner_ref)
 
     def _parent(self, parsed: ParsedEntity) -> str:
         """The Location entity that emitted it: the one naming its file, else the
@@ -375,6 +379,7 @@ class Applier:
         fields = [
             "kind", "path", "parent_ref", "commit", "descriptor", "processed",
             "content_hash", "etag", "owner_ref", "updated_at", "last_seen",
+            "restricted",
         ]  # fmt: skip
         Entity.objects.bulk_update(self.changed, fields, batch_size=BATCH)
         self._write_fields()
@@ -421,6 +426,7 @@ class Applier:
         )
 
 
+@system()  # the whole catalog, whoever the request is for
 def apply_read(
     location: Location,
     *,
