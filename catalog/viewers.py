@@ -13,7 +13,7 @@ from catalog.identity import owner_refs
 from catalog.permissions import OWNER, restricted_by_rule, rules
 from catalog.visibility import (
     ANNOTATION,
-    SYSTEM,
+    Pending,
     Viewer,
     current,
     system,
@@ -25,19 +25,26 @@ if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
 
 
+def subject_of(user: Any) -> str:
+    if user and user.is_authenticated:
+        return f"user:{user.pk}"
+    return "anonymous"
+
+
 def viewer_for(user: Any) -> Viewer:
     """What `user` may see, by the rule `entity.view_restricted`."""
+    subject = subject_of(user)
     if not (user and user.is_authenticated and user.is_active):
-        return Viewer()
+        return Viewer(subject=subject)
     role = role_of(user)
     if not role:
-        return Viewer()
+        return Viewer(subject=subject)
     subjects = rules()["entity.view_restricted"]
     if role == ADMIN or role in subjects:
-        return SYSTEM
+        return Viewer(everything=True, subject=subject)
     if OWNER in subjects:
-        return Viewer(owners=owner_refs(user))
-    return Viewer()
+        return Viewer(owners=owner_refs(user), subject=subject)
+    return Viewer(subject=subject)
 
 
 def is_restricted(processed: dict[str, Any], owner_ref: str) -> bool:
@@ -58,10 +65,11 @@ class ViewerMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        def resolve() -> Viewer:
-            return viewer_for(getattr(request, "user", None))
+        def user() -> Any:
+            return getattr(request, "user", None)
 
-        with viewing(resolve):
+        pending = Pending(lambda: subject_of(user()), lambda: viewer_for(user()))
+        with viewing(pending):
             response = self.get_response(request)
             if response.streaming:
                 # Streamed bodies (exports) are read after this returns.

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django.apps import apps
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 
 if TYPE_CHECKING:
@@ -54,25 +54,23 @@ class Viewer:
 
     everything: bool = False
     owners: frozenset[str] = frozenset()
+    subject: str = ""  # who: "user:<pk>", "anonymous"; "" for the system
     _any: bool | None = field(default=None, repr=False)
 
     def hides_anything(self) -> bool:
         if self.everything:
             return False
         if self._any is None:
-            entity, revision = _model("Entity"), _model("EntityRevision")
-            self._any = (
-                entity.every.filter(restricted=True).exists()
-                or revision.every.filter(restricted=True).exists()
-            )
+            self._any = anything_restricted()
         return self._any
 
     def fingerprint(self) -> str:
-        """Tells apart viewers who may see different things."""
-        if self.everything:
+        """Tells apart people who may see different things, whether or not
+        anything is restricted (so that it tells nothing of that)."""
+        if not self.subject and self.everything:
             return "all"
-        digest = hashlib.sha256("\n".join(sorted(self.owners)).encode())
-        return digest.hexdigest()[:16]
+        key = self.subject or "\n".join(sorted(self.owners))
+        return hashlib.sha256(key.encode()).hexdigest()[:16]
 
     def sees(self, restricted: bool, owner_ref: str) -> bool:
         return self.everything or not restricted or owner_ref in self.owners
@@ -99,26 +97,51 @@ class Viewer:
 
 SYSTEM = Viewer(everything=True)
 
-_current: ContextVar[Viewer | Callable[[], Viewer]] = ContextVar(
-    "greenroom_viewer", default=SYSTEM
-)
+
+@dataclass(frozen=True)
+class Pending:
+    """A request's viewer before its first query: who it is, cheaply, and what
+    they may see, which costs queries and matters only if anything is restricted."""
+
+    subject: Callable[[], str]
+    resolve: Callable[[], Viewer]
+
+
+_current: ContextVar[Viewer | Pending] = ContextVar("greenroom_viewer", default=SYSTEM)
 
 
 def current() -> Viewer:
-    """The viewer of this request or command (resolved on first use)."""
+    """The viewer of this request or command, resolved on first use: who the
+    person is matters only where something is restricted."""
     value = _current.get()
     if isinstance(value, Viewer):
         return value
     with viewing(SYSTEM):  # finding out who someone is reads the catalog
-        viewer = value()
+        if anything_restricted():
+            viewer = value.resolve()
+        else:
+            viewer = Viewer(everything=True, subject=value.subject())
+    if not viewer.everything:
+        viewer._any = True
     _current.set(viewer)
     return viewer
 
 
+def anything_restricted() -> bool:
+    """Whether any entity is, or any revision was, restricted: one query over
+    two partial indexes that hold only those."""
+    entity, revision = _model("Entity"), _model("EntityRevision")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {entity._meta.db_table} WHERE restricted)"
+            f" OR EXISTS (SELECT 1 FROM {revision._meta.db_table} WHERE restricted)"
+        )
+        return bool(cursor.fetchone()[0])
+
+
 @contextmanager
-def viewing(viewer: Viewer | Callable[[], Viewer]) -> Iterator[None]:
-    """Queries in this block are for `viewer` (or what the callable, called on
-    the first query, answers)."""
+def viewing(viewer: Viewer | Pending) -> Iterator[None]:
+    """Queries in this block are for `viewer` (resolved on the first query)."""
     token = _current.set(viewer)
     try:
         yield

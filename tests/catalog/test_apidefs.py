@@ -315,8 +315,9 @@ def test_queries_do_not_grow_with_providers_and_consumers(catalog, viewer_client
 
 
 def test_query_counts(catalog, viewer_client, django_assert_max_num_queries):
-    # Session, user, permissions, the entity and one for the relations.
-    with django_assert_max_num_queries(6):
+    # Session, user, permissions, whether anything is restricted, the entity and
+    # one for the relations.
+    with django_assert_max_num_queries(7):
         viewer_client.get(url("", "billing-api"))
     for view in ["-explorer", "-raw"]:
         with django_assert_max_num_queries(3):

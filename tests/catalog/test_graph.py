@@ -93,7 +93,8 @@ metadata: {name: alice}
 spec: {memberOf: [team-b]}
 """
 
-PAGE_QUERIES = 6  # session, user, entity, 2 permission lookups, graph entities
+PAGE_QUERIES = 7  # session, user, anything restricted, entity, 2 permission
+# lookups, graph entities
 BILLING = "component:default/billing"
 LEDGER = "component:default/ledger"
 MISSING_DB = "resource:default/missing-db"

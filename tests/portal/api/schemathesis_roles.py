@@ -3,7 +3,9 @@ SCHEMATHESIS_HOOKS by the `st` process): what each caller may get.
 
 GREENROOM_ST_CALLER says who calls: "anonymous" (no token: every route 401) or
 "reader" (a read token: every write 403). GREENROOM_ST_READ_POSTS lists the
-operations that read through POST (the views' `reads_only`).
+operations that read through POST (the views' `reads_only`). GREENROOM_ST_SECRET
+is a word only a restricted entity holds: no answer may show it, unless the
+request itself said it.
 """
 
 from __future__ import annotations
@@ -36,4 +38,15 @@ def access_by_role(ctx: Any, response: Any, case: Any) -> bool | None:
     writes = case.method.upper() in WRITES and case.operation.label not in read_posts
     if caller == "reader" and writes and status != 403:
         raise AssertionError(f"{case.method} {case.path}: {status} with a read token")
+    return True
+
+
+@schemathesis.check
+def restricted_stays_hidden(ctx: Any, response: Any, case: Any) -> bool | None:
+    secret = os.environ.get("GREENROOM_ST_SECRET", "")
+    if not secret:
+        return None
+    asked = repr((case.path_parameters, case.query, case.body)).lower()
+    if secret in response.text.lower() and secret not in asked:
+        raise AssertionError(f"{case.method} {case.path}: shows {secret}")
     return True

@@ -156,3 +156,37 @@ def test_following_the_schemas_links(api_server, schema, tmp_path, editor):
         "--max-examples",
         "40",
     )
+
+
+RESTRICTED = """\
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: vaultqx
+  annotations: {greenroom.io/restricted: "true"}
+  tags: [vaultqx-tag]
+spec: {type: vaultqx-type, lifecycle: production, owner: payments-team,
+       system: payments, dependsOn: [component:default/billing]}
+"""
+
+
+def test_a_token_outside_the_owning_team_never_meets_a_restricted_entity(
+    api_server, schema, tmp_path, viewer, repos
+):
+    """A viewer whom no User entity describes owns nothing: every answer the
+    fuzzer and the schema's links draw from the API leaves the entity out."""
+    crawl_repo(repos, "vault", {"catalog-info.yaml": RESTRICTED})
+    token = issue_token(viewer, "schemathesis")[1]
+    schemathesis(
+        api_server,
+        tmp_path,
+        "--header",
+        f"Authorization: Bearer {token}",
+        "--checks",
+        "not_a_server_error,restricted_stays_hidden",
+        "--phases",
+        "examples,fuzzing,stateful",
+        "--max-examples",
+        "10",
+        env={"GREENROOM_ST_SECRET": "vaultqx"},
+    )
