@@ -431,3 +431,28 @@ def test_who_sees_them_is_a_rule(world, settings, tmp_path, rules, sees):
         assert ("vaultzq" in text) is (who in sees), who
     # Admins see everything whatever the rules say.
     assert "vaultzq" in _read(world, "root", "/catalog?kind=component")[1]
+
+
+def test_commands_run_as_someone_see_and_do_what_they_may(world, capsys):
+    from django.core.management import CommandError, call_command
+
+    add_restricted(world)
+    for command in ("entities", "export", "relations", "errors"):
+        capsys.readouterr()
+        call_command(command, "--as", "mal")
+        assert "vaultzq" not in capsys.readouterr().out, command
+        call_command(command, "--as", "alice")
+        seen = capsys.readouterr().out
+        assert "vaultzq" in seen or command == "errors", command
+    call_command("entities")  # the system: everything
+    assert "vaultzq" in capsys.readouterr().out
+
+    with pytest.raises(CommandError, match="location.refresh"):
+        call_command("crawl", str(world.location.pk), "--as", "mal")
+    refusal = AuditEntry.objects.get(action="access.refused")
+    assert (refusal.actor, refusal.source) == ("mal", "cli")
+    call_command("crawl", str(world.location.pk), "--as", "alice")
+    with pytest.raises(CommandError, match="editor"):
+        call_command("register", "https://example.com/x.git", "--as", "alice")
+    with pytest.raises(CommandError, match="no active user"):
+        call_command("entities", "--as", "nobody")

@@ -4,15 +4,16 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 from tqdm import tqdm
 
+from catalog.management.person import PersonCommand
 from catalog.models import Location
 from catalog.tasks import crawl_location_task
 
 
-class Command(BaseCommand):
+class Command(PersonCommand):
     help = "Crawl locations now and wait for the results (eager or on workers)."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -42,6 +43,9 @@ class Command(BaseCommand):
             raise CommandError(
                 f"no location with id {', '.join(map(str, sorted(missing)))}"
             )
+        if self.person is not None:
+            for location in Location.objects.filter(pk__in=ids):
+                self.require("location.refresh", location)
         started = timezone.now()
         progress = tqdm(
             total=len(ids), desc="crawling", unit="location", file=self.stderr._out

@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
+from catalog.management.person import PersonCommand
 from catalog.models import EntitySummary
 from catalog.search import search
 
 
-class Command(BaseCommand):
+class Command(PersonCommand):
     help = "List entities: ref, owner, location and path."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -4,15 +4,14 @@ import json
 from itertools import islice
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
+from catalog.management.person import PersonCommand
 from catalog.models import Entity
 from catalog.serialize import entity_json
 
 CHUNK = 1000
 
 
-class Command(BaseCommand):
+class Command(PersonCommand):
     help = "Write every entity as JSON Lines, in the Backstage catalog API's shape."
 
     def handle(self, *args: Any, **options: Any) -> None:

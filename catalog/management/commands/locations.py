@@ -2,12 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
-
+from catalog.management.person import PersonCommand
 from catalog.models import Location
 
 
-class Command(BaseCommand):
+class Command(PersonCommand):
     help = "List registered locations with their crawl status."
 
     def handle(self, *args: Any, **options: Any) -> None:

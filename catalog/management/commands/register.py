@@ -3,17 +3,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from tqdm import tqdm
 
 from catalog.locations import RegistrationError, Target, register_many, validate_target
+from catalog.management.person import PersonCommand
 from catalog.models import Location
 
 # Refused URLs are named, but never with a password or token they may carry.
 CREDENTIALS = re.compile(r"//[^/@]*@")
 
 
-class Command(BaseCommand):
+class Command(PersonCommand):
     help = "Register git repositories (optional branch, path or glob); queue crawls."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -31,6 +32,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        self.require_editor("registering")
         targets: list[Target] = []
         errors = []
         urls = options["urls"]

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
+from catalog.management.person import PersonCommand
 from catalog.models import Relation
 
 
-class Command(BaseCommand):
+class Command(PersonCommand):
     help = (
         "List relations as declared in specs; --dangling: targets not in the catalog."
     )
