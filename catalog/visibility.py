@@ -149,6 +149,15 @@ def viewing(viewer: Viewer | Pending) -> Iterator[None]:
         _current.reset(token)
 
 
+@contextmanager
+def public() -> Iterator[None]:
+    """Run as someone who sees nothing restricted: figures kept for everyone
+    (coverage counts, scorecard trends) count only what everyone may see. A new
+    viewer each time: whether anything is restricted is asked afresh."""
+    with viewing(Viewer(subject="public")):
+        yield
+
+
 def system() -> Any:
     """Run as the system (sees everything): ingestion, deletion, permissions."""
     return viewing(SYSTEM)

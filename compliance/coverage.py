@@ -20,6 +20,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from catalog.descriptor.refs import RefError, parse_ref
 from catalog.models import Entity, EntityRevision, EntitySummary, Relation
+from catalog.visibility import public
 from compliance.models import CoverageCount
 
 UNOWNED_KINDS = ("group", "user", "location")  # no spec.owner in their schema
@@ -166,6 +167,7 @@ def summary() -> list[dict[str, Any]]:
     return counted().checks
 
 
+@public()  # kept for everyone to read: what everyone may see
 def count_now() -> CoverageCount:
     """Count every check, as of the newest revision, and keep the count."""
     revision = newest_revision()  # before counting: a change meanwhile counts again
@@ -194,7 +196,7 @@ def is_current() -> bool:
 
 def newest_revision() -> int:
     """Every change to the catalog records a revision: its id dates the catalog."""
-    newest = EntityRevision.objects.order_by("-id").values_list("id", flat=True)
+    newest = EntityRevision.every.order_by("-id").values_list("id", flat=True)
     return newest.first() or 0
 
 

@@ -25,6 +25,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from catalog.models import Entity, EntityRevision, EntitySummary, Relation
+from catalog.visibility import public
 from compliance.checks import Facts, evaluate
 from compliance.models import EntityScore, RuleResult, ScorecardRules, ScoreSnapshot
 from compliance.rules import Rule, RulesError, RuleSet, Scorecard, parse_rules
@@ -396,8 +397,10 @@ def scores(
 # The trend
 
 
+@public()  # kept for everyone to read: what everyone may see
 def take_snapshots() -> int:
-    """Store each scorecard's standing now, for the catalog and for each owner."""
+    """Store each scorecard's standing now, for the catalog and for each owner
+    (restricted entities left out: the trend is everyone's)."""
     rules = rules_in_force()
     now = timezone.now()
     snapshots: list[ScoreSnapshot] = []

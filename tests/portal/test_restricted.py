@@ -24,6 +24,9 @@ from audit.models import AuditEntry
 from catalog.ingest.provided import apply_provided, provider_location
 from catalog.locations import register_location
 from catalog.models import Entity, EntityRevision, Location
+from compliance.coverage import count_now
+from compliance.models import ScoreSnapshot
+from compliance.scoring import take_snapshots
 from core.tokens import issue_token
 from people.directory import Directory, Person, Team, documents
 from techdocs.models import DocsBuild
@@ -50,7 +53,9 @@ metadata: {name: money}
 spec: {owner: platform}
 """
 # Words found nowhere else: mal must never meet one of them.
-SECRETS = ("vaultzq", "secrettypezq", "secrettagzq", "secretlifezq", "Hidden Zq")
+SECRETS = (
+    "vaultzq", "secrettypezq", "secrettagzq", "secretlifezq", "Hidden Zq", "ghostzq",
+)  # fmt: skip
 RESTRICTED = """\
 ---
 apiVersion: backstage.io/v1alpha1
@@ -74,6 +79,13 @@ apiVersion: backstage.io/v1alpha1
 kind: API
 metadata: {name: vaultzq-api, tags: [confidential]}
 spec: {type: openapi, lifecycle: production, owner: platform, definition: "x"}
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: orphanzq
+  annotations: {greenroom.io/restricted: "true"}
+spec: {type: service, lifecycle: production, owner: ghostzq}
 """
 DOCS = {
     "mkdocs.yml": "site_name: Hidden Zq docs\n",
@@ -169,6 +181,8 @@ PAGES = [
     "/compliance/history",
     "/compliance/history?format=json",
     "/compliance/scorecards/",
+    "/compliance/scorecards/production-readiness",
+    "/compliance/scorecards/production-readiness?format=json",
 ]
 API = [
     "/api/catalog/entities",
@@ -213,9 +227,16 @@ def _read(world: World, who: str, path: str) -> tuple[int, str]:
 
 
 def test_someone_outside_sees_the_same_catalog_as_before_it_existed(world):
+    count_now()
+    take_snapshots()
     before = {path: _read(world, "mal", path) for path in PAGES + API}
     add_restricted(world)
-    assert Entity.every.filter(restricted=True).count() == 2
+    assert Entity.every.filter(restricted=True).count() == 3
+    # What a worker keeps for everyone to read, counted again (one snapshot of
+    # the trend, as before: the number of points is not what is compared).
+    count_now()
+    ScoreSnapshot.objects.all().delete()
+    take_snapshots()
     for path in PAGES + API:
         status, text = _read(world, "mal", path)
         assert status == before[path][0], path
@@ -400,14 +421,14 @@ def test_a_rule_change_applies_to_what_is_stored(world, settings, tmp_path, caps
     call_command("restrictions")
     marked = set(Entity.every.filter(restricted=True).values_list("name", flat=True))
     # The annotated component stays; the API's rule is gone; billing's applies.
-    assert marked == {"vaultzq", "billing"}
+    assert marked == {"vaultzq", "orphanzq", "billing"}
     assert (
         _read(world, "mal", "/api/catalog/entities/by-name/component/default/billing")[
             0
         ]
         == 404
     )
-    assert "2 entities" in capsys.readouterr().out
+    assert "3 entities" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(
