@@ -15,6 +15,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -398,6 +399,17 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = envint(
     "CELERY_WORKER_MAX_MEMORY_PER_CHILD", 300_000
 )
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Three queues, so that a burst of docs builds or scoring never delays a crawl:
+# `crawl` (crawls, webhooks, discovery, organisation providers: the catalog's data
+# path), `docs` (TechDocs builds) and `scoring` (scorecards and coverage counts).
+# A worker started without -Q consumes all three; pools per queue are started with
+# `-Q crawl`, `-Q docs`, `-Q scoring` (README, "Worker pools").
+CELERY_TASK_QUEUES = [Queue(name) for name in ("crawl", "docs", "scoring")]
+CELERY_TASK_DEFAULT_QUEUE = "crawl"
+CELERY_TASK_ROUTES = {
+    "techdocs.tasks.*": {"queue": "docs"},
+    "compliance.tasks.*": {"queue": "scoring"},
+}
 # Without this Celery's Django fix-up closes the database connection around every
 # task, and each crawl pays for a new PostgreSQL connection (measured: 7 ms).
 CELERY_DB_REUSE_MAX = envint("CELERY_DB_REUSE_MAX", 1000)

@@ -36,6 +36,7 @@ from tests.support.containerfiles import (
     dockerfile,
     env_assignments,
     image_env,
+    interpolate,
     service_environment,
 )
 from tests.support.gitrepos import free_port
@@ -52,10 +53,12 @@ def instructions() -> list[Instruction]:
 
 
 def service_commands(service: str) -> list[list[str]]:
-    """A compose service's command, as the commands it runs one after another."""
+    """A compose service's command, as the commands it runs one after another
+    (`${VAR:-default}` as compose fills it in with nothing set)."""
     words = command_words(
         compose(ROOT / "docker-compose.yml")["services"][service]["command"]
     )
+    words = [interpolate(word, {}) for word in words]
     commands: list[list[str]] = [[]]
     for word in words:
         if word == "&&":

@@ -15,12 +15,16 @@ from tests.support.sessions import ending_new_sessions
 
 
 @contextmanager
-def running_worker() -> Iterator[None]:
-    """Two threads consuming the real broker (Redis in `make test`)."""
+def running_worker(
+    queues: list[str] | None = None, *, purge: bool = True
+) -> Iterator[None]:
+    """Two threads consuming the real broker (Redis in `make test`): every queue,
+    or `queues` only (`celery worker -Q`)."""
     if settings.CELERY_BROKER_URL.startswith("memory:"):
         pytest.fail("CELERY_BROKER_URL must name the test broker (make test sets it)")
     app.conf.task_always_eager = False
-    app.control.purge()
+    if purge:
+        app.control.purge()
     with (
         ending_new_sessions(),
         start_worker(
@@ -29,6 +33,7 @@ def running_worker() -> Iterator[None]:
             concurrency=2,
             perform_ping_check=False,
             loglevel="WARNING",
+            **({"queues": queues} if queues else {}),
         ),
     ):
         yield
