@@ -8,6 +8,7 @@ from django.conf import settings
 from catalog.ingest.git import TransientGitError
 from catalog.ingest.schedule import refresh_due
 from catalog.ingest.sync import TransientCrawlError, crawl_queued
+from catalog.statistics import refresh_statistics
 
 
 @shared_task(
@@ -29,3 +30,9 @@ def crawl_location_task(location_id: int, force: bool = False) -> int | None:
 @shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
 def refresh_due_task() -> int:
     return refresh_due()
+
+
+@shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
+def refresh_statistics_task(changed: bool = False) -> list[str]:
+    """ANALYZE the catalog's tables that changed enough (catalog/statistics.py)."""
+    return refresh_statistics(changed=changed)

@@ -16,6 +16,7 @@ CRAWL = 0x6772  # "gr": one crawl per location (keyed by its id)
 MIRROR = 0x6764  # "gd": one fetch into a bare mirror (keyed by its name's CRC)
 DISCOVERY = 0x6773  # "gs": one discovery run per source (keyed by its id)
 PROVIDER = 0x6770  # "gp": one organisation provider run at a time (by its id)
+STATISTICS = 0x6761  # "ga": one ANALYZE run of the catalog's tables (key 0)
 
 
 @contextmanager

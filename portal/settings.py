@@ -442,6 +442,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "discovery.tasks.refresh_requests_task",
         "schedule": 300.0,
     },
+    "refresh-statistics": {
+        "task": "catalog.tasks.refresh_statistics_task",
+        "schedule": 60.0,
+    },
     "run-due-org-providers": {
         "task": "people.tasks.run_due_providers_task",
         "schedule": 60.0,

@@ -48,6 +48,7 @@ from catalog.models import (
     Relation,
 )
 from catalog.search import index_entities
+from catalog.statistics import after_large_change
 from catalog.storable import fit, storable_json
 from catalog.summary import write_summaries
 from catalog.viewers import is_restricted
@@ -441,4 +442,6 @@ def apply_read(
     organisation provider says the person left); a crawl's removals need none.
     """
     with transaction.atomic():
-        return Applier(location, commit, branch, read, removal_reason).run()
+        stats = Applier(location, commit, branch, read, removal_reason).run()
+        after_large_change(stats.added + stats.changed + stats.removed)
+        return stats
