@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, router, transaction
 from django.db.models import F, QuerySet
 
 from catalog import visibility
@@ -113,7 +113,7 @@ def served_text(column: str, value: Any) -> str | None:
     if column not in ("ref", "uid"):
         raise ValueError(column)
     viewer = visibility.current()
-    with connection.cursor() as cursor:
+    with connections[router.db_for_read(Entity)].cursor() as cursor:
         cursor.execute(
             "SELECT e.id, e.etag, b.etag, b.text, e.restricted, e.owner_ref, e.ref "
             f"FROM {Entity._meta.db_table} e LEFT JOIN {EntityBody._meta.db_table} b "

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django.apps import apps
-from django.db import connection, models
+from django.db import connections, models, router
 from django.db.models import Q
 
 if TYPE_CHECKING:
@@ -131,7 +131,7 @@ def anything_restricted() -> bool:
     """Whether any entity is, or any revision was, restricted: one query over
     two partial indexes that hold only those."""
     entity, revision = _model("Entity"), _model("EntityRevision")
-    with connection.cursor() as cursor:
+    with connections[router.db_for_read(entity)].cursor() as cursor:
         cursor.execute(
             f"SELECT EXISTS (SELECT 1 FROM {entity._meta.db_table} WHERE restricted)"
             f" OR EXISTS (SELECT 1 FROM {revision._meta.db_table} WHERE restricted)"

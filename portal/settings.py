@@ -152,6 +152,8 @@ MIDDLEWARE = [
     "portal.health.HealthProbeMiddleware",
     # Request id for every log line (core/logs.py), echoed as X-Request-ID.
     "core.logs.RequestIdMiddleware",
+    # Reads from replicas when DATABASE_REPLICA_URLS names some (core/replicas.py).
+    "core.replicas.ReplicaMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Counts and times /api/ requests (portal/metrics.py), middleware included.
     "portal.metrics.ApiMetricsMiddleware",
@@ -198,6 +200,18 @@ DATABASES = {
         conn_max_age=envint("DATABASE_CONN_MAX_AGE", 60),
     )
 }
+# Read replicas (core/replicas.py): pages and API requests read from one that keeps
+# up, with read-your-writes; tasks and every write use the primary above.
+for _number, _url in enumerate(envlist("DATABASE_REPLICA_URLS")):
+    DATABASES[f"replica_{_number}"] = dj_database_url.parse(
+        _url, conn_max_age=envint("DATABASE_CONN_MAX_AGE", 60)
+    ) | {
+        "OPTIONS": {"connect_timeout": envint("GREENROOM_REPLICA_CONNECT_TIMEOUT", 2)},
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["core.replicas.ReplicaRouter"] if len(DATABASES) > 1 else []
+GREENROOM_REPLICA_MAX_LAG = float(env("GREENROOM_REPLICA_MAX_LAG", "5"))
+GREENROOM_REPLICA_PIN_SECONDS = envint("GREENROOM_REPLICA_PIN_SECONDS", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     # Eager tasks and a dev server share one file: wait for locks instead of failing.
