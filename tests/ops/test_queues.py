@@ -78,8 +78,9 @@ def test_a_crawl_does_not_wait_for_docs_builds(repos):
         wait_for(
             lambda: Entity.objects.filter(ref="component:default/billing").exists()
         )
-        # The crawl is done; the docs check it asked for waits for a docs worker.
-        assert _waiting("docs") >= 1
+        # The crawl is done; the docs check it asks for (once it has finished)
+        # waits for a docs worker.
+        wait_for(lambda: _waiting("docs") >= 1)
         assert not DocsBuild.objects.exists()
         repo.commit(
             {

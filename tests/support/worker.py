@@ -33,7 +33,9 @@ def running_worker(
             concurrency=2,
             perform_ping_check=False,
             loglevel="WARNING",
-            **({"queues": queues} if queues else {}),
+            # Always named: a worker's queues are selected on the app itself, so a
+            # worker of one queue would leave the next test's worker on that one.
+            queues=queues or [queue.name for queue in settings.CELERY_TASK_QUEUES],
         ),
     ):
         yield
